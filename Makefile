@@ -46,7 +46,7 @@ format: install-dev
 
 # Regenerates the Bangla catalogue after strings change (needs GNU gettext).
 messages: install
-	$(PY) manage.py makemessages -l bn --no-obsolete --ignore=.venv --ignore=staticfiles --ignore=var
+	$(PY) manage.py makemessages -l bn --no-obsolete --ignore=.venv --ignore=var
 	$(PY) manage.py compilemessages -l bn --ignore=.venv
 
 clean:

@@ -1,6 +1,9 @@
-"""Shared API pieces: bounded pagination."""
+"""Shared API pieces: bounded pagination and rate limits."""
 
+from django.conf import settings
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.settings import api_settings
+from rest_framework.throttling import SimpleRateThrottle
 
 
 class BoundedPagination(PageNumberPagination):
@@ -9,3 +12,35 @@ class BoundedPagination(PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+
+
+class AnonymousRateThrottle(SimpleRateThrottle):
+    """Per-IP limit for people who are not signed in; ``scope`` names the rate in settings.
+
+    Signed-in operators are not limited here: a Union Digital Centre files for a whole union from one
+    address. ``RATELIMIT_ENABLE=false`` turns every limit off.
+    """
+
+    def allow_request(self, request, view) -> bool:
+        if not settings.RATELIMIT_ENABLE or (request.user and request.user.is_authenticated):
+            return True
+        return super().allow_request(request, view)
+
+    def get_rate(self) -> str:
+        # Read at use, not at import, so a changed setting takes effect.
+        return api_settings.DEFAULT_THROTTLE_RATES[self.scope]
+
+    def get_cache_key(self, request, view) -> str:
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+class FilingThrottle(AnonymousRateThrottle):
+    scope = "filing"
+
+
+class TrackingThrottle(AnonymousRateThrottle):
+    scope = "tracking"
+
+
+class SigninThrottle(AnonymousRateThrottle):
+    scope = "signin"

@@ -6,4 +6,5 @@ urlpatterns = [
     path("auth/", include("accounts.api_urls")),
     path("", include("offices.api_urls")),
     path("", include("charters.api_urls")),
+    path("", include("grievances.api_urls")),
 ]

@@ -160,7 +160,8 @@ USE_TZ = True
 # --- Static and media ---------------------------------------------------------------------------
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 # Hashed, compressed names once `collectstatic` has run (production); plain names before that
 # (a first `make run`, the test suite), so a page never fails for want of a manifest.
 _MANIFEST = (STATIC_ROOT / "staticfiles.json").exists()
@@ -190,8 +191,9 @@ RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", True)
 # --- REST API -----------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
+        # Token first: a bad token is answered 401 with a WWW-Authenticate challenge.
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -199,6 +201,11 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "grs.errors.api_exception_handler",
     "PAGE_SIZE": 50,
+    "DEFAULT_THROTTLE_RATES": {
+        "filing": os.environ.get("GRS_RATE_FILING", "30/hour"),
+        "tracking": os.environ.get("GRS_RATE_TRACKING", "120/hour"),
+        "signin": os.environ.get("GRS_RATE_SIGNIN", "20/hour"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "GRS API",
@@ -240,6 +247,8 @@ SMS_BACKEND = os.environ.get("SMS_BACKEND", "console")
 SMS_FILE_PATH = os.environ.get("SMS_FILE_PATH", str(VAR_DIR / "sms.jsonl"))
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
+# Shorter than the outbox's claim on a message, so a hung SMTP server cannot cause a second send.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "grs@localhost")
 
 # --- Single sign-on (OIDC) for officials ---------------------------------------------------------
@@ -258,4 +267,25 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+}
+
+# --- Attachments --------------------------------------------------------------------------------
+GRS_MAX_ATTACHMENTS = env_int("GRS_MAX_ATTACHMENTS", 5)
+GRS_MAX_ATTACHMENT_BYTES = env_int("GRS_MAX_ATTACHMENT_BYTES", 5 * 1024 * 1024)
+
+# --- Notification delivery (outbox) -------------------------------------------------------------
+SMS_HTTP_URL = os.environ.get("SMS_HTTP_URL", "")
+SMS_HTTP_TOKEN = os.environ.get("SMS_HTTP_TOKEN", "")
+SMS_HTTP_TIMEOUT = env_int("SMS_HTTP_TIMEOUT", 10)
+NOTIFY_MAX_ATTEMPTS = env_int("NOTIFY_MAX_ATTEMPTS", 6)
+NOTIFY_BACKOFF_SECONDS = env_int("NOTIFY_BACKOFF_SECONDS", 60)
+NOTIFY_SWEEP_SECONDS = env_int("NOTIFY_SWEEP_SECONDS", 60)
+# A message still "sending" this long after its claim belonged to a worker that died: longer than
+# any gateway or SMTP call may take, or a slow send would be sent twice.
+NOTIFY_SENDING_TIMEOUT_SECONDS = env_int("NOTIFY_SENDING_TIMEOUT_SECONDS", 600)
+CELERY_BEAT_SCHEDULE["notifications.sweep"] = {
+    "task": "notifications.sweep",
+    "schedule": NOTIFY_SWEEP_SECONDS,
+    # A sweep that waited in the queue longer than the next one is worthless.
+    "options": {"expires": NOTIFY_SWEEP_SECONDS},
 }

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("accounts.urls")),
+    path("", include("grievances.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("grs.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

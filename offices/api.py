@@ -10,7 +10,7 @@ from offices.selectors import office_public, office_search, offices_public
 
 
 class OfficeOutput(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     admin_unit = serializers.SerializerMethodField()
 
     class Meta:

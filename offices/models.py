@@ -1,7 +1,7 @@
 """Administrative geography, the office tree, appointments and the holiday calendar."""
 
 from django.conf import settings
-from django.db import models
+from django.db import connections, models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -54,13 +54,26 @@ class AdminUnit(models.Model):
         return localized_name(self)
 
 
+def path_within(prefix: str, vendor: str, field: str = "path") -> Q:
+    """``field`` starts with ``prefix``, as a condition an index can serve.
+
+    PostgreSQL serves ``LIKE 'prefix%'`` from the ``varchar_pattern_ops`` index. SQLite's LIKE is
+    case-insensitive and cannot use an index, so there the same set is also bounded as a range:
+    every path with the prefix sorts between it and the prefix with its last step raised by one.
+    """
+    condition = Q(**{f"{field}__startswith": prefix})
+    if vendor == "sqlite":
+        condition &= Q(**{f"{field}__gte": prefix}) & Q(**{f"{field}__lt": prefix + "~"})
+    return condition
+
+
 class OfficeQuerySet(models.QuerySet):
     def active(self) -> "OfficeQuerySet":
         return self.filter(active=True)
 
     def subtree(self, office: "Office") -> "OfficeQuerySet":
         """The office and everything below it: one prefix match on the indexed path."""
-        return self.filter(path__startswith=office.path)
+        return self.filter(path_within(office.path, connections[self.db].vendor))
 
     def descendants(self, office: "Office") -> "OfficeQuerySet":
         return self.subtree(office).exclude(pk=office.pk)

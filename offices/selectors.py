@@ -2,6 +2,7 @@
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from offices.models import AdminUnit, Office
 
@@ -13,9 +14,10 @@ def offices_public() -> QuerySet[Office]:
 
 def office_public(code: str) -> Office:
     """One active office by code; a missing or inactive one is a 404."""
-    office = offices_public().filter(code=code.upper()).first()
+    code = code.strip().upper()
+    office = offices_public().filter(code=code).first()
     if office is None:
-        raise Http404(code)
+        raise Http404(_("No active office has the code %(code)s.") % {"code": code})
     return office
 
 

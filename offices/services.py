@@ -118,7 +118,10 @@ def office_ensure(
             code=code, name_en=name_en, name_bn=name_bn, layer=layer, parent=parent, admin_unit=admin_unit
         )
     if office.parent_id != (parent.pk if parent else None):
-        raise OfficeError(_("Office %(code)s exists under another parent; move it explicitly.") % {"code": office.code})
+        raise OfficeError(
+            _("Office %(code)s exists under another parent; move it explicitly.") % {"code": office.code},
+            field="parent",
+        )
     changed = {"name_en": name_en.strip(), "name_bn": name_bn.strip(), "layer": layer, "admin_unit": admin_unit}
     if any(getattr(office, k) != v for k, v in changed.items()):
         for k, v in changed.items():

@@ -27,3 +27,12 @@ def _english_by_default(settings):
 
     with translation.override("en"):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """Rate-limit counters live in the cache; each test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

@@ -1,0 +1,1 @@
+"""Benchmarks: runnable scripts that time GRS against its budgets (never run as timed tests)."""
