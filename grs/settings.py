@@ -267,6 +267,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # Pillow logs every EXIF tag it reads at DEBUG: a photo's author and GPS position must never
+    # reach a log, whatever LOG_LEVEL says.
+    "loggers": {"PIL": {"level": "WARNING"}},
 }
 
 # --- Attachments --------------------------------------------------------------------------------
