@@ -1,5 +1,7 @@
 """Reads of offices and geography. Offices and charters are public, so these need no user."""
 
+import unicodedata
+
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -22,8 +24,12 @@ def office_public(code: str) -> Office:
 
 
 def office_search(queryset: QuerySet[Office], text: str) -> QuerySet[Office]:
-    """Offices whose code, English or Bangla name contains every word of ``text``."""
-    for word in text.split():
+    """Offices whose code, English or Bangla name contains every word of ``text``.
+
+    Bangla can be typed in two Unicode spellings (e.g. ড় as one code point or two); names are stored
+    in NFC, so the search text is brought to NFC too.
+    """
+    for word in unicodedata.normalize("NFC", text).split():
         queryset = queryset.filter(Q(code__icontains=word) | Q(name_en__icontains=word) | Q(name_bn__icontains=word))
     return queryset
 

@@ -237,3 +237,14 @@ def test_token_sign_in_is_not_blocked_by_a_stale_token_header(api):
 @pytest.mark.parametrize("method", ["get", "put", "delete"])
 def test_the_token_endpoint_only_takes_post(api, method):
     assert getattr(api, method)("/api/v1/auth/token/").status_code == 405
+
+
+def test_search_matches_bangla_typed_in_either_unicode_spelling(client):
+    import unicodedata
+
+    OfficeFactory(code="DSS-KURIGRAM", name_bn=unicodedata.normalize("NFC", "জেলা সমাজসেবা কার্যালয়, কুড়িগ্রাম"))
+    # ড় typed as one code point (U+09DC); NFC spells it as two (U+09A1 U+09BC).
+    typed = "কু\u09dcিগ্রাম"
+    assert typed not in unicodedata.normalize("NFC", "কুড়িগ্রাম")
+    response = client.get("/api/v1/offices/", {"search": typed})
+    assert [o["code"] for o in response.json()["results"]] == ["DSS-KURIGRAM"]
