@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 
 from charters.models import SOCIAL_PROTECTION, Charter, CharterService, Programme, ServiceCategory
 from offices import services as office_services
-from offices.models import AdminUnit, Appointment, Holiday, Office, Rank, Role
+from offices.models import AdminUnit, Appointment, GroRankRule, Holiday, Office, Rank, Role
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -123,3 +123,12 @@ class CharterServiceFactory(factory.django.DjangoModelFactory):
     category = factory.SubFactory(ServiceCategoryFactory)
     timeframe_days = 15
     g2p = False
+
+
+class GroRankRuleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = GroRankRule
+        django_get_or_create = ("layer",)
+
+    layer = Office.Layer.MINISTRY
+    minimum_rank = factory.SubFactory(RankFactory)
