@@ -1,19 +1,42 @@
-"""Filing and tracking over the REST API (mobile app, UDC tablets)."""
+"""Filing, tracking and redress over the REST API (mobile app, UDC tablets, officials' tools)."""
 
+import unicodedata
+from collections.abc import Callable
+from datetime import date, datetime, time, timedelta
+
+import django_filters
+from django.db.models import Q
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers, status
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
+from rest_framework import generics, serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from charters.models import CharterService
-from grievances.models import Channel, Grievance, GrievanceType
-from grievances.selectors import grievance_for_complainant
-from grievances.services import grievance_file
+from grievances.models import AppealDecision, Channel, Grievance, GrievanceType, IdentityAccess, Severity
+from grievances.permissions import actions_available
+from grievances.selectors import grievance_for, grievance_for_complainant, grievances_in_inbox, may_see_identity
+from grievances.services import (
+    grievance_accept,
+    grievance_appeal,
+    grievance_close_no_action,
+    grievance_decide_appeal,
+    grievance_feedback,
+    grievance_file,
+    grievance_forward,
+    grievance_provide_info,
+    grievance_record_hearing,
+    grievance_reject,
+    grievance_request_info,
+    grievance_resolve,
+    identity_access_record,
+)
+from grievances.workflow import OPEN_STATUSES, Action, Status
 from grs.api import FilingThrottle, TrackingThrottle
 from offices.models import Office
 
@@ -132,3 +155,383 @@ def _complainant_grievance(request, number: str) -> Grievance:
         raise NotFound(
             _("No grievance has this tracking number with this phone number or access code. Please check both.")
         ) from exc
+
+
+# --- Officials: inbox, grievance page and workflow actions ---------------------------------------
+
+
+class InboxRowOutput(serializers.Serializer):
+    tracking_number = serializers.CharField()
+    status = serializers.CharField()
+    type = serializers.CharField()
+    channel = serializers.CharField()
+    office = serializers.CharField(source="current_office.code")
+    subject = serializers.CharField()
+    category = serializers.CharField(source="category.slug", allow_null=True)
+    service = serializers.IntegerField(source="service_id", allow_null=True)
+    submitted_at = serializers.DateTimeField()
+    due_date = serializers.DateField()
+    appeal_due_date = serializers.DateField(allow_null=True)
+    overdue = serializers.BooleanField()
+    is_new = serializers.SerializerMethodField()
+
+    def get_is_new(self, grievance: Grievance) -> bool:
+        return grievance.status == Status.SUBMITTED
+
+
+def _start_of(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+class InboxFilter(django_filters.FilterSet):
+    """Without ``status`` the inbox lists the grievances still open; give one or more to see others."""
+
+    status = django_filters.MultipleChoiceFilter(choices=Status.choices)
+    type = django_filters.ChoiceFilter(choices=GrievanceType.choices)
+    category = django_filters.CharFilter(field_name="category__slug", label="Category slug, e.g. social-protection")
+    service = django_filters.NumberFilter(field_name="service_id", label="Charter service id")
+    channel = django_filters.ChoiceFilter(choices=Channel.choices)
+    overdue = django_filters.BooleanFilter()
+    submitted_from = django_filters.DateFilter(method="filter_submitted_from", label="Submitted on or after")
+    submitted_to = django_filters.DateFilter(method="filter_submitted_to", label="Submitted on or before")
+    q = django_filters.CharFilter(method="filter_q", label="Tracking number (or its start) or words of the subject")
+
+    class Meta:
+        model = Grievance
+        fields = ["status", "type", "category", "service", "channel", "overdue", "submitted_from", "submitted_to", "q"]
+
+    def filter_queryset(self, queryset):
+        if not self.form.cleaned_data.get("status"):
+            queryset = queryset.filter(status__in=OPEN_STATUSES)
+        return super().filter_queryset(queryset)
+
+    def filter_submitted_from(self, queryset, name, value):
+        return queryset.filter(submitted_at__gte=_start_of(value))
+
+    def filter_submitted_to(self, queryset, name, value):
+        return queryset.filter(submitted_at__lt=_start_of(value + timedelta(days=1)))
+
+    def filter_q(self, queryset, name, value):
+        text = value.strip()
+        condition = Q(subject__icontains=text)
+        digits = "".join(str(unicodedata.digit(ch)) for ch in text if ch.isdigit())
+        if digits and all(ch.isdigit() or ch in " -" for ch in text):
+            condition |= Q(tracking_number__startswith=digits)
+        return queryset.filter(condition)
+
+
+class InboxApi(generics.ListAPIView):
+    """The grievances at the offices where you are GRO, and the appeals to those where you are Appeal
+    Officer, soonest deadline first. Users who handle no office's grievances get an empty list."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = InboxRowOutput
+    filterset_class = InboxFilter
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Grievance.objects.none()
+        return grievances_in_inbox(self.request.user)
+
+
+class OfficeRefOutput(serializers.Serializer):
+    code = serializers.CharField()
+    name_en = serializers.CharField()
+    name_bn = serializers.CharField()
+
+
+class TimelineEventOutput(serializers.Serializer):
+    kind = serializers.CharField()
+    at = serializers.DateTimeField()
+    status = serializers.CharField(source="status_after")
+    public_note = serializers.CharField()
+    internal_note = serializers.CharField()
+    actor = serializers.CharField(source="actor.display_name", allow_null=True)
+    data = serializers.JSONField()
+
+
+class AttachmentOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField(source="original_name")
+    content_type = serializers.CharField()
+    size = serializers.IntegerField()
+    uploaded_at = serializers.DateTimeField()
+
+
+class FeedbackOutput(serializers.Serializer):
+    rating = serializers.IntegerField()
+    comment = serializers.CharField()
+    at = serializers.DateTimeField()
+
+
+IDENTITY_FIELDS = (
+    "complainant_name",
+    "complainant_phone",
+    "complainant_email",
+    "complainant_address",
+    "complainant_country",
+)
+
+
+class GrievanceDetailOutput(serializers.Serializer):
+    """The complainant's identity is present only for the GRO and Appeal Officer of the holding office."""
+
+    tracking_number = serializers.CharField()
+    version = serializers.IntegerField()
+    type = serializers.CharField()
+    channel = serializers.CharField()
+    status = serializers.CharField()
+    office = serializers.CharField(source="office.code")
+    current_office = OfficeRefOutput()
+    service = serializers.IntegerField(source="service_id", allow_null=True)
+    category = serializers.CharField(source="category.slug", allow_null=True)
+    subject = serializers.CharField()
+    description = serializers.CharField()
+    submitted_at = serializers.DateTimeField()
+    received_at = serializers.DateTimeField()
+    due_date = serializers.DateField()
+    appeal_due_date = serializers.DateField(allow_null=True)
+    overdue = serializers.BooleanField()
+    closed_at = serializers.DateTimeField(allow_null=True)
+    severity = serializers.CharField()
+    simulated = serializers.BooleanField()
+    on_behalf = serializers.BooleanField()
+    feedback = FeedbackOutput(allow_null=True)
+    complainant_name = serializers.CharField(required=False)
+    complainant_phone = serializers.CharField(required=False)
+    complainant_email = serializers.CharField(required=False)
+    complainant_address = serializers.CharField(required=False)
+    complainant_country = serializers.CharField(required=False)
+    allowed_actions = serializers.SerializerMethodField()
+    events = TimelineEventOutput(many=True)
+    attachments = AttachmentOutput(many=True)
+
+    @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=Action.choices)))
+    def get_allowed_actions(self, grievance: Grievance) -> list[str]:
+        return self.context.get("allowed_actions", [])
+
+    def to_representation(self, instance):
+        body = super().to_representation(instance)
+        if not self.context.get("identity"):
+            for key in IDENTITY_FIELDS:
+                body.pop(key, None)
+        return body
+
+
+class GrievanceDetailApi(APIView):
+    """A grievance in your scope with its whole timeline (public and internal notes); 404 outside it."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=GrievanceDetailOutput)
+    def get(self, request, tracking_number: str):
+        grievance = grievance_for(request.user, tracking_number, timeline=True)
+        identity = may_see_identity(request.user, grievance)
+        if identity:
+            identity_access_record(grievance=grievance, actor=request.user, via=IdentityAccess.Via.API)
+        context = {"identity": identity, "allowed_actions": actions_available(request.user, grievance)}
+        return Response(GrievanceDetailOutput(grievance, context=context).data)
+
+
+class GrievanceStateOutput(serializers.Serializer):
+    tracking_number = serializers.CharField()
+    status = serializers.CharField()
+    version = serializers.IntegerField()
+    office = serializers.CharField(source="current_office.code")
+    due_date = serializers.DateField()
+    appeal_due_date = serializers.DateField(allow_null=True)
+
+
+class ActionInput(serializers.Serializer):
+    version = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        help_text="The grievance's version as you read it; if it changed since, the answer is 409.",
+    )
+
+
+class AcceptInput(ActionInput):
+    pass
+
+
+class RequestInfoInput(ActionInput):
+    question = serializers.CharField(max_length=2000)
+
+
+class HearingInput(ActionInput):
+    when = serializers.DateTimeField()
+    note = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+
+
+class ForwardInput(ActionInput):
+    to_office = OfficeCodeField(slug_field="code", queryset=Office.objects.active())
+    reason = serializers.CharField(max_length=2000)
+
+
+class ResolveInput(ActionInput):
+    resolution = serializers.CharField(max_length=5000)
+
+
+class RejectInput(ActionInput):
+    reason = serializers.CharField(max_length=2000)
+
+
+class CloseInput(ActionInput):
+    reason = serializers.CharField(max_length=2000)
+    severity = serializers.ChoiceField(choices=Severity.choices)
+
+
+class DecideAppealInput(ActionInput):
+    decision = serializers.ChoiceField(choices=AppealDecision.choices)
+    text = serializers.CharField(max_length=5000)
+
+
+class _GrievanceActionApi(APIView):
+    """POST an action on a grievance in your care: 404 outside your scope, 403 when your role may
+    not take it, 409 when the workflow does not allow it now or the grievance changed since you read it."""
+
+    permission_classes = [IsAuthenticated]
+    input_class: type[ActionInput]
+    service: Callable[..., Grievance]
+
+    def post(self, request, tracking_number: str):
+        grievance = grievance_for(request.user, tracking_number)
+        data = self.input_class(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        expected_version = values.pop("version", grievance.version)
+        grievance = self.service(
+            grievance_id=grievance.pk, actor=request.user, expected_version=expected_version, **values
+        )
+        return Response(GrievanceStateOutput(grievance).data)
+
+
+@extend_schema_view(post=extend_schema(request=AcceptInput, responses=GrievanceStateOutput))
+class AcceptApi(_GrievanceActionApi):
+    """Accept a submitted grievance (GRO). Accepting one already in progress changes nothing."""
+
+    input_class = AcceptInput
+    service = staticmethod(grievance_accept)
+
+
+@extend_schema_view(post=extend_schema(request=RequestInfoInput, responses=GrievanceStateOutput))
+class RequestInfoApi(_GrievanceActionApi):
+    """Ask the complainant a question (GRO); they are told by SMS."""
+
+    input_class = RequestInfoInput
+    service = staticmethod(grievance_request_info)
+
+
+@extend_schema_view(post=extend_schema(request=HearingInput, responses=GrievanceStateOutput))
+class HearingApi(_GrievanceActionApi):
+    """Record a hearing, held or scheduled (GRO, or the Appeal Officer on an appeal)."""
+
+    input_class = HearingInput
+    service = staticmethod(grievance_record_hearing)
+
+
+@extend_schema_view(post=extend_schema(request=ForwardInput, responses=GrievanceStateOutput))
+class ForwardApi(_GrievanceActionApi):
+    """Forward to an office below this one or, when misrouted, to any office, with a reason (GRO)."""
+
+    input_class = ForwardInput
+    service = staticmethod(grievance_forward)
+
+
+@extend_schema_view(post=extend_schema(request=ResolveInput, responses=GrievanceStateOutput))
+class ResolveApi(_GrievanceActionApi):
+    """Resolve with the redress given (GRO); the complainant is told by SMS."""
+
+    input_class = ResolveInput
+    service = staticmethod(grievance_resolve)
+
+
+@extend_schema_view(post=extend_schema(request=RejectInput, responses=GrievanceStateOutput))
+class RejectApi(_GrievanceActionApi):
+    """Reject with a reason (GRO); the complainant is told by SMS."""
+
+    input_class = RejectInput
+    service = staticmethod(grievance_reject)
+
+
+@extend_schema_view(post=extend_schema(request=CloseInput, responses=GrievanceStateOutput))
+class CloseApi(_GrievanceActionApi):
+    """Close an anonymous grievance as “filed, no action”, with a reason and severity (GRO)."""
+
+    input_class = CloseInput
+    service = staticmethod(grievance_close_no_action)
+
+
+@extend_schema_view(post=extend_schema(request=DecideAppealInput, responses=GrievanceStateOutput))
+class DecideAppealApi(_GrievanceActionApi):
+    """Decide an appeal: upheld or remedied (Appeal Officer)."""
+
+    input_class = DecideAppealInput
+    service = staticmethod(grievance_decide_appeal)
+
+
+# --- Complainants: answer a question, rate the outcome, appeal ------------------------------------
+
+
+class ComplainantProofInput(serializers.Serializer):
+    phone = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+    code = serializers.CharField(max_length=40, required=False, allow_blank=True, default="", help_text="access code")
+
+    def validate(self, attrs):
+        if not attrs["phone"].strip() and not attrs["code"].strip():
+            raise serializers.ValidationError(
+                {"phone": [_("Give the phone number the grievance was filed with, or its access code.")]}
+            )
+        return attrs
+
+
+class ReplyInput(ComplainantProofInput):
+    answer = serializers.CharField(max_length=5000)
+
+
+class FeedbackInput(ComplainantProofInput):
+    rating = serializers.IntegerField(min_value=1, max_value=5)
+    comment = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class AppealInput(ComplainantProofInput):
+    reason = serializers.CharField(max_length=5000)
+
+
+class _ComplainantActionApi(APIView):
+    """POST with the tracking number and the phone or access code; answers the grievance as tracked."""
+
+    permission_classes = [AllowAny]
+    throttle_classes = [TrackingThrottle]
+    input_class: type[ComplainantProofInput]
+    service: Callable[..., Grievance]
+
+    def post(self, request, tracking_number: str):
+        data = self.input_class(data=request.data)
+        data.is_valid(raise_exception=True)
+        grievance = self.service(number=tracking_number, **data.validated_data)
+        return Response(TrackOutput(grievance).data)
+
+
+@extend_schema_view(post=extend_schema(request=ReplyInput, responses=TrackOutput))
+class ReplyApi(_ComplainantActionApi):
+    """Answer the office's request for information."""
+
+    input_class = ReplyInput
+    service = staticmethod(grievance_provide_info)
+
+
+@extend_schema_view(post=extend_schema(request=FeedbackInput, responses=TrackOutput))
+class FeedbackApi(_ComplainantActionApi):
+    """Rate a resolved grievance from 1 to 5; this closes it."""
+
+    input_class = FeedbackInput
+    service = staticmethod(grievance_feedback)
+
+
+@extend_schema_view(post=extend_schema(request=AppealInput, responses=TrackOutput))
+class AppealApi(_ComplainantActionApi):
+    """Appeal after a resolution or rejection, or once the office's deadline has passed."""
+
+    input_class = AppealInput
+    service = staticmethod(grievance_appeal)

@@ -26,6 +26,14 @@ class Channel(models.TextChoices):
     SMS = "sms", _("SMS")
 
 
+class Severity(models.TextChoices):
+    """How grave a GRO judges an anonymous grievance they close without action."""
+
+    LOW = "low", _("Low")
+    MEDIUM = "medium", _("Medium")
+    HIGH = "high", _("High")
+
+
 class Grievance(models.Model):
     """A complaint against an office, from filing to closure.
 
@@ -79,7 +87,13 @@ class Grievance(models.Model):
     due_date = models.DateField(_("due date"))
     overdue = models.BooleanField(_("overdue"), default=False)
     closed_at = models.DateTimeField(_("settled at"), null=True, blank=True)
+    # The Appeal Officer's clock: set when the complainant appeals; ``due_date`` stays the GRO's.
+    appeal_due_date = models.DateField(_("appeal due date"), null=True, blank=True)
+    severity = models.CharField(_("severity"), max_length=6, choices=Severity.choices, blank=True)
     simulated = models.BooleanField(_("pilot / simulated"), default=False)
+    # Raised by every workflow service: an officer acting on a page read at an older version is told
+    # the grievance changed under them instead of overwriting a colleague's decision.
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
         verbose_name = _("grievance")
@@ -99,6 +113,10 @@ class Grievance(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(tracking_number__regex=r"^[0-9]{10}$"), name="grievance_tracking_digits"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=Status.APPEALED) | Q(appeal_due_date__isnull=False),
+                name="grievance_appeal_has_due_date",
             ),
         ]
         indexes = [
@@ -158,6 +176,55 @@ class GrievanceEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.grievance_id}: {self.kind}"
+
+
+class AppealDecision(models.TextChoices):
+    UPHELD = "upheld", _("Upheld: the office's decision stands")
+    REMEDIED = "remedied", _("Remedied: the Appeal Officer gave a new remedy")
+
+
+class Feedback(models.Model):
+    """The complainant's rating (1–5) of how their grievance was settled; kept for dashboards."""
+
+    grievance = models.OneToOneField(Grievance, on_delete=models.CASCADE, related_name="feedback")
+    rating = models.PositiveSmallIntegerField(_("rating"))
+    comment = models.TextField(_("comment"), blank=True)
+    at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("feedback")
+        verbose_name_plural = _("feedback")
+        constraints = [
+            models.CheckConstraint(condition=Q(rating__gte=1) & Q(rating__lte=5), name="feedback_rating_1_to_5"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.grievance_id}: {self.rating}/5"
+
+
+class IdentityAccess(models.Model):
+    """An official was shown a complainant's identity: who, when, which grievance, through what."""
+
+    class Via(models.TextChoices):
+        API = "api", _("API")
+        WEB = "web", _("Web page")
+
+    grievance = models.ForeignKey(Grievance, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(_("when"), default=timezone.now)
+    via = models.CharField(_("through"), max_length=8, choices=Via.choices)
+
+    class Meta:
+        verbose_name = _("identity access")
+        verbose_name_plural = _("identity accesses")
+        ordering = ["-at"]
+        indexes = [
+            models.Index(fields=["grievance", "at"], name="identityaccess_grievance_idx"),
+            models.Index(fields=["user", "at"], name="identityaccess_user_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} → {self.grievance_id} ({self.at:%Y-%m-%d %H:%M})"
 
 
 def _attachment_path(instance: "Attachment", filename: str) -> str:

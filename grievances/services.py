@@ -4,31 +4,40 @@ import hashlib
 import json
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.contrib.auth.hashers import make_password
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.http import Http404
 from django.utils import timezone
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from charters.models import CharterService
-from grievances import tracking
+from grievances import tracking, workflow
 from grievances.attachments import clean_uploads
 from grievances.models import (
+    AppealDecision,
     Attachment,
     Channel,
     EventKind,
+    Feedback,
     Grievance,
     GrievanceEvent,
     GrievanceType,
     IdempotencyRecord,
+    IdentityAccess,
+    Severity,
 )
-from grievances.sla import deadline_for
-from grievances.workflow import Status
+from grievances.permissions import NotPermitted, OutOfScope, ensure_can_act
+from grievances.sla import appeal_timeframe_days, deadline_for
+from grievances.workflow import OPEN_STATUSES, Action, Status
 from grs import errors
 from grs.phones import country_of, normalise_phone
 from offices.models import Appointment, Office, Role
+from offices.workdays import add_working_days
 
 # Access codes avoid look-alike characters (0/O, 1/I/L) so they survive being read out or written down.
 _CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -140,9 +149,11 @@ def grievance_file(
     attachments: list | None = None,
     idempotency_key: str = "",
     simulated: bool = False,
+    reference: str = "",
 ) -> Filed:
     """File a grievance at ``office``: checks everything first, then writes it, its first event and
-    its attachments in one transaction. The same ``idempotency_key`` never makes two grievances."""
+    its attachments in one transaction. The same ``idempotency_key`` never makes two grievances.
+    ``reference`` is the number of the paper form it was copied from, kept on the first event."""
     uploads = list(attachments or [])
     if type not in GrievanceType.values:
         raise FilingError(_("Choose citizen, official or anonymous."), field="type")
@@ -252,7 +263,12 @@ def grievance_file(
                 EventKind.SUBMITTED,
                 actor=grievance.filed_by,
                 public_note=_("Received at %(office)s.") % {"office": office.name},
-                data={"office": office.code, "channel": channel, "attachments": len(cleaned)},
+                data={
+                    "office": office.code,
+                    "channel": channel,
+                    "attachments": len(cleaned),
+                    **({"reference": reference.strip()} if reference.strip() else {}),
+                },
             )
             _notify_receipt(grievance)
     except IntegrityError:
@@ -313,3 +329,339 @@ def _notify_receipt(grievance: Grievance) -> None:
         grievance=grievance,
         simulated=grievance.simulated,
     )
+
+
+# --- The redress workflow -------------------------------------------------------------------------
+# Officials' services lock the grievance, check the actor's role at the office holding it
+# (permissions.ROLE_ACTIONS) and the workflow table, write, record one event and queue the complainant's
+# SMS on the outbox. ``expected_version`` is the version the caller read: an officer acting on a page
+# that a colleague changed meanwhile is told so (409) instead of overwriting the colleague's decision.
+
+
+class GrievanceChanged(errors.Conflict):
+    code = "grievance_changed"
+
+
+class ComplainantNotFound(errors.NotFound):
+    code = "not_found"
+
+
+class NotAnonymous(errors.Conflict):
+    code = "not_anonymous"
+
+
+class AppealTooEarly(errors.Conflict):
+    code = "appeal_too_early"
+
+
+class WorkflowInputError(errors.ValidationError):
+    code = "invalid"
+
+
+def _lock(grievance_id: int, *, actor: User, action: str, expected_version: int | None, done: str = "") -> Grievance:
+    """The grievance, locked for ``action`` by ``actor``; refuses outsiders (404), roles that may not
+    take the action (403) and a stale ``expected_version`` (409). ``done`` is the status that already
+    answers the request, where repeating it is a no-op rather than a conflict."""
+    # No join in the locking query: PostgreSQL re-checks a row it waited for against the rows joined
+    # before the wait, so a grievance forwarded meanwhile would vanish from a join on its old office.
+    grievance = Grievance.objects.select_for_update().filter(pk=grievance_id).first()
+    if grievance is None:
+        raise OutOfScope()
+    stale = expected_version is not None and grievance.version != expected_version
+    try:
+        ensure_can_act(actor, grievance, action)
+    except (OutOfScope, NotPermitted):
+        # It left the actor's care while they were looking at it (e.g. a colleague forwarded it).
+        if stale:
+            raise _changed(grievance) from None
+        raise
+    if stale and grievance.status != done:
+        raise _changed(grievance)
+    return grievance
+
+
+def _changed(grievance: Grievance) -> GrievanceChanged:
+    return GrievanceChanged(
+        _("This grievance changed while you were working on it (it is now “%(status)s”). Reload it and try again.")
+        % {"status": Status(grievance.status).label}
+    )
+
+
+def _save(grievance: Grievance, *fields: str) -> None:
+    grievance.version += 1
+    grievance.save(update_fields=[*fields, "version"])
+
+
+def _required(text: str, *, field: str, message) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise WorkflowInputError(message, field=field)
+    return text
+
+
+def _tell_complainant(grievance: Grievance, body: str) -> None:
+    """Queue an SMS to the complainant, if they left a phone (outbox row, sent after commit)."""
+    from notifications.services import notify_sms
+
+    if grievance.complainant_phone:
+        notify_sms(to=grievance.complainant_phone, body=body, grievance=grievance, simulated=grievance.simulated)
+
+
+def _number(grievance: Grievance) -> str:
+    return tracking.display(grievance.tracking_number)
+
+
+@transaction.atomic
+def grievance_accept(*, grievance_id: int, actor: User, expected_version: int | None = None) -> Grievance:
+    """The GRO takes a submitted grievance up; accepting one already in progress changes nothing."""
+    grievance = _lock(
+        grievance_id, actor=actor, action=Action.ACCEPT, expected_version=expected_version, done=Status.IN_PROGRESS
+    )
+    if grievance.status == Status.IN_PROGRESS:
+        return grievance
+    grievance.status = workflow.check(grievance.status, Action.ACCEPT)
+    _save(grievance, "status")
+    record_event(
+        grievance,
+        EventKind.ACCEPTED,
+        actor=actor,
+        public_note=_("Accepted by %(office)s.") % {"office": grievance.current_office.name},
+    )
+    return grievance
+
+
+@transaction.atomic
+def grievance_request_info(
+    *, grievance_id: int, actor: User, question: str, expected_version: int | None = None
+) -> Grievance:
+    """Ask the complainant a question; the grievance waits for their answer."""
+    question = _required(question, field="question", message=_("Write the question for the complainant."))
+    grievance = _lock(grievance_id, actor=actor, action=Action.REQUEST_INFO, expected_version=expected_version)
+    grievance.status = workflow.check(grievance.status, Action.REQUEST_INFO)
+    _save(grievance, "status")
+    record_event(grievance, EventKind.INFO_REQUESTED, actor=actor, public_note=question)
+    _tell_complainant(
+        grievance,
+        _("GRS: about grievance %(number)s the office asks: %(question)s Reply on the GRS track page or app.")
+        % {"number": _number(grievance), "question": Truncator(question).chars(120)},
+    )
+    return grievance
+
+
+@transaction.atomic
+def grievance_provide_info(*, number: str, answer: str, phone: str = "", code: str = "") -> Grievance:
+    """The complainant answers the office's question (tracking number and phone or access code)."""
+    answer = _required(answer, field="answer", message=_("Write your answer."))
+    grievance = _lock_for_complainant(number, phone=phone, code=code)
+    grievance.status = workflow.check(grievance.status, Action.PROVIDE_INFO)
+    _save(grievance, "status")
+    record_event(grievance, EventKind.INFO_PROVIDED, actor=None, public_note=answer)
+    return grievance
+
+
+@transaction.atomic
+def grievance_record_hearing(
+    *, grievance_id: int, actor: User, when: datetime, note: str = "", expected_version: int | None = None
+) -> Grievance:
+    """Put a hearing (held or scheduled) on the timeline; the status does not change."""
+    grievance = _lock(grievance_id, actor=actor, action=Action.RECORD_HEARING, expected_version=expected_version)
+    workflow.check(grievance.status, Action.RECORD_HEARING)
+    _save(grievance)
+    record_event(
+        grievance,
+        EventKind.HEARING,
+        actor=actor,
+        public_note=_("Hearing on %(when)s.") % {"when": timezone.localtime(when).strftime("%d/%m/%Y %H:%M")},
+        internal_note=note.strip(),
+        data={"when": when.isoformat()},
+    )
+    return grievance
+
+
+@transaction.atomic
+def grievance_forward(
+    *, grievance_id: int, actor: User, to_office: Office, reason: str, expected_version: int | None = None
+) -> Grievance:
+    """Send the grievance to an office below this one or, when it was misrouted, to any other office.
+
+    The receiving office's clock starts afresh (its own full timeframe); the citizen's clock
+    (``submitted_at``) runs on. The complainant is told where it went.
+    """
+    reason = _required(reason, field="reason", message=_("Say why the grievance is forwarded."))
+    grievance = _lock(grievance_id, actor=actor, action=Action.FORWARD, expected_version=expected_version)
+    from_office = grievance.current_office
+    if to_office.pk == from_office.pk:
+        raise WorkflowInputError(_("The grievance is already at this office."), field="to_office")
+    if not to_office.active:
+        raise WorkflowInputError(_("This office no longer takes grievances; choose another."), field="to_office")
+    grievance.status = workflow.check(grievance.status, Action.FORWARD)
+    now = timezone.now()
+    grievance.current_office = to_office
+    grievance.received_at = now
+    grievance.due_date = deadline_for(to_office, start=now)
+    grievance.overdue = False
+    _save(grievance, "status", "current_office", "received_at", "due_date", "overdue")
+    below = to_office.path.startswith(from_office.path)
+    record_event(
+        grievance,
+        EventKind.FORWARDED,
+        actor=actor,
+        public_note=_("Forwarded to %(office)s.") % {"office": to_office.name},
+        internal_note=reason,
+        data={"from": from_office.code, "to": to_office.code, "route": "subordinate" if below else "misrouted"},
+    )
+    _tell_complainant(
+        grievance,
+        _("GRS: grievance %(number)s was forwarded to %(office)s, which will settle it by %(due)s.")
+        % {"number": _number(grievance), "office": to_office.name, "due": grievance.due_date.strftime("%d/%m/%Y")},
+    )
+    return grievance
+
+
+@transaction.atomic
+def grievance_resolve(
+    *, grievance_id: int, actor: User, resolution: str, expected_version: int | None = None
+) -> Grievance:
+    """Settle the grievance with the redress given; the complainant may then rate it or appeal."""
+    resolution = _required(resolution, field="resolution", message=_("Describe how the grievance was redressed."))
+    grievance = _lock(grievance_id, actor=actor, action=Action.RESOLVE, expected_version=expected_version)
+    grievance.status = workflow.check(grievance.status, Action.RESOLVE)
+    grievance.closed_at = timezone.now()
+    _save(grievance, "status", "closed_at")
+    record_event(grievance, EventKind.RESOLVED, actor=actor, public_note=resolution)
+    _tell_complainant(
+        grievance,
+        _("GRS: grievance %(number)s is resolved: %(resolution)s Rate it or appeal on the GRS track page.")
+        % {"number": _number(grievance), "resolution": Truncator(resolution).chars(120)},
+    )
+    return grievance
+
+
+@transaction.atomic
+def grievance_reject(*, grievance_id: int, actor: User, reason: str, expected_version: int | None = None) -> Grievance:
+    """Turn the grievance down (e.g. outside the GRS's remit), telling the complainant why."""
+    reason = _required(reason, field="reason", message=_("Say why the grievance is rejected."))
+    grievance = _lock(grievance_id, actor=actor, action=Action.REJECT, expected_version=expected_version)
+    grievance.status = workflow.check(grievance.status, Action.REJECT)
+    grievance.closed_at = timezone.now()
+    _save(grievance, "status", "closed_at")
+    record_event(grievance, EventKind.REJECTED, actor=actor, public_note=reason)
+    _tell_complainant(
+        grievance,
+        _("GRS: grievance %(number)s was rejected: %(reason)s You may appeal on the GRS track page.")
+        % {"number": _number(grievance), "reason": Truncator(reason).chars(120)},
+    )
+    return grievance
+
+
+@transaction.atomic
+def grievance_close_no_action(
+    *, grievance_id: int, actor: User, reason: str, severity: str, expected_version: int | None = None
+) -> Grievance:
+    """Close an anonymous grievance as "filed, no action", with the reason and the severity weighed."""
+    reason = _required(reason, field="reason", message=_("Say why no action is taken."))
+    if severity not in Severity.values:
+        raise WorkflowInputError(_("Choose low, medium or high."), field="severity")
+    grievance = _lock(grievance_id, actor=actor, action=Action.CLOSE_NO_ACTION, expected_version=expected_version)
+    if not grievance.is_anonymous:
+        raise NotAnonymous(_("Only an anonymous grievance can be closed without action; redress or reject it."))
+    grievance.status = workflow.check(grievance.status, Action.CLOSE_NO_ACTION)
+    grievance.severity = severity
+    grievance.closed_at = timezone.now()
+    _save(grievance, "status", "severity", "closed_at")
+    record_event(
+        grievance,
+        EventKind.CLOSED,
+        actor=actor,
+        public_note=_("Filed, no action."),
+        internal_note=reason,
+        data={"severity": severity, "type": grievance.type},
+    )
+    return grievance
+
+
+@transaction.atomic
+def grievance_feedback(*, number: str, rating: int, comment: str = "", phone: str = "", code: str = "") -> Grievance:
+    """The complainant rates how their grievance was settled (1–5), which closes it."""
+    if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
+        raise WorkflowInputError(_("Give a rating from 1 to 5."), field="rating")
+    grievance = _lock_for_complainant(number, phone=phone, code=code)
+    grievance.status = workflow.check(grievance.status, Action.FEEDBACK)
+    _save(grievance, "status")
+    comment = comment.strip()
+    Feedback.objects.create(grievance=grievance, rating=rating, comment=comment)
+    record_event(grievance, EventKind.FEEDBACK, actor=None, public_note=comment, data={"rating": rating})
+    return grievance
+
+
+@transaction.atomic
+def grievance_appeal(*, number: str, reason: str, phone: str = "", code: str = "") -> Grievance:
+    """The complainant appeals to the Appeal Officer of the office holding the grievance: after its
+    resolution or rejection, or once the GRO's deadline has passed without a decision."""
+    reason = _required(reason, field="reason", message=_("Say why you appeal."))
+    grievance = _lock_for_complainant(number, phone=phone, code=code)
+    before = grievance.status
+    grievance.status = workflow.check(before, Action.APPEAL)
+    today = timezone.localdate()
+    if before in OPEN_STATUSES and grievance.due_date >= today:
+        raise AppealTooEarly(
+            _(
+                "The office has until %(due)s to settle this grievance. You can appeal once it decides, "
+                "or if that date passes without a decision."
+            )
+            % {"due": grievance.due_date.strftime("%d/%m/%Y")}
+        )
+    grievance.appeal_due_date = add_working_days(today, appeal_timeframe_days(grievance.current_office))
+    grievance.closed_at = None
+    _save(grievance, "status", "appeal_due_date", "closed_at")
+    record_event(
+        grievance,
+        EventKind.APPEALED,
+        actor=None,
+        public_note=reason,
+        data={"from_status": before, "appeal_due_date": grievance.appeal_due_date.isoformat()},
+    )
+    return grievance
+
+
+@transaction.atomic
+def grievance_decide_appeal(
+    *, grievance_id: int, actor: User, decision: str, text: str, expected_version: int | None = None
+) -> Grievance:
+    """The Appeal Officer upholds the office's decision or gives a remedy; the complainant is told."""
+    if decision not in AppealDecision.values:
+        raise WorkflowInputError(_("Choose upheld or remedied."), field="decision")
+    text = _required(text, field="text", message=_("Write the decision."))
+    grievance = _lock(grievance_id, actor=actor, action=Action.DECIDE_APPEAL, expected_version=expected_version)
+    grievance.status = workflow.check(grievance.status, Action.DECIDE_APPEAL)
+    grievance.closed_at = timezone.now()
+    _save(grievance, "status", "closed_at")
+    record_event(grievance, EventKind.APPEAL_DECIDED, actor=actor, public_note=text, data={"decision": decision})
+    _tell_complainant(
+        grievance,
+        _("GRS: your appeal on grievance %(number)s is decided (%(decision)s): %(text)s")
+        % {
+            "number": _number(grievance),
+            "decision": AppealDecision(decision).label,
+            "text": Truncator(text).chars(120),
+        },
+    )
+    return grievance
+
+
+def identity_access_record(*, grievance: Grievance, actor: User, via: str) -> IdentityAccess:
+    """Log that ``actor`` was shown the complainant's identity on ``grievance``."""
+    return IdentityAccess.objects.create(grievance=grievance, user=actor, via=via)
+
+
+def _lock_for_complainant(number: str, *, phone: str, code: str) -> Grievance:
+    """The complainant's grievance, locked; a wrong phone or code answers like a missing number."""
+    from grievances.selectors import grievance_for_complainant  # the selectors module imports this one
+
+    try:
+        found = grievance_for_complainant(number, phone=phone, code=code)
+    except Http404:
+        raise ComplainantNotFound(
+            _("No grievance has this tracking number with this phone number or access code. Please check both.")
+        ) from None
+    return Grievance.objects.select_for_update().get(pk=found.pk)

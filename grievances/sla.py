@@ -19,6 +19,12 @@ def gro_timeframe_days(office: Office, service: CharterService | None = None) ->
     return days
 
 
+def appeal_timeframe_days(office: Office) -> int:
+    """The Appeal Officer's time the office's charter publishes (default 20 working days)."""
+    days = Charter.objects.filter(office=office).values_list("appeal_timeframe_days", flat=True).first()
+    return days or settings.GRS_APPEAL_TIMEFRAME_DAYS
+
+
 def deadline_for(office: Office, *, start: datetime, service: CharterService | None = None) -> date:
     """The date by which ``office`` must settle a grievance it received at ``start``."""
     return add_working_days(timezone.localdate(start), gro_timeframe_days(office, service))

@@ -4,7 +4,6 @@ import uuid
 from datetime import date, datetime
 from types import SimpleNamespace
 
-from django.conf import settings
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,13 +12,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
-from charters.models import Charter
 from charters.selectors import services_public
 from grievances import tracking
-from grievances.forms import GrievanceForm, TrackForm
+from grievances.forms import GrievanceForm, TrackForm, with_new_key
 from grievances.models import Channel, Grievance, GrievanceType
 from grievances.selectors import grievance_for_complainant
 from grievances.services import Filed, IdempotencyConflict, grievance_file
+from grievances.sla import appeal_timeframe_days
 from grievances.workflow import OPEN_STATUSES
 from grs import errors
 from grs.api import FilingThrottle, TrackingThrottle
@@ -64,7 +63,7 @@ def grievance_new(request: HttpRequest) -> HttpResponse:
                 )
             except IdempotencyConflict:
                 # The page was sent once already (back button, then edited): a fresh key files anew.
-                form = GrievanceForm(_with_new_key(request.POST), **form_kwargs)
+                form = GrievanceForm(with_new_key(request.POST), **form_kwargs)
                 form.add_error(
                     None, _("This form was already sent. Check what you wrote and send it again to file a new one.")
                 )
@@ -86,12 +85,6 @@ def grievance_new(request: HttpRequest) -> HttpResponse:
 
 def _may_file_official(user) -> bool:
     return user.is_authenticated and Appointment.objects.current().filter(user=user).exists()
-
-
-def _with_new_key(data: QueryDict) -> QueryDict:
-    data = data.copy()
-    data["idempotency_key"] = str(uuid.uuid4())
-    return data
 
 
 def _office_picker(request: HttpRequest, *, missing: str = "") -> HttpResponse:
@@ -151,10 +144,7 @@ def _keep_receipt(request: HttpRequest, filed: Filed, office: Office) -> None:
     kept = request.session.get(RECEIPT_KEY) or {}
     if filed.replayed and kept.get("number") == grievance.tracking_number:
         return  # a second press of Submit: keep the first answer, with its access code
-    appeal_days = (
-        Charter.objects.filter(office=office).values_list("appeal_timeframe_days", flat=True).first()
-        or settings.GRS_APPEAL_TIMEFRAME_DAYS
-    )
+    appeal_days = appeal_timeframe_days(office)
     request.session[RECEIPT_KEY] = {
         "number": grievance.tracking_number,
         "code": filed.access_code,

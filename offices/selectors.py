@@ -1,12 +1,19 @@
-"""Reads of offices and geography. Offices and charters are public, so these need no user."""
+"""Reads of offices and geography, and a user's scope over the office tree.
+
+Offices and charters are public, so their reads need no user; :func:`scope_of` says which offices' grievances
+a user may see.
+"""
 
 import unicodedata
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from offices.models import AdminUnit, Office
+from offices.models import AdminUnit, Appointment, Office, Role
 
 
 def offices_public() -> QuerySet[Office]:
@@ -39,3 +46,62 @@ def admin_units(level: str, parent: AdminUnit | None = None) -> QuerySet[AdminUn
     if parent is not None:
         units = units.filter(parent=parent)
     return units.order_by("name_en")
+
+
+# Roles whose holders handle the grievances at their office (as opposed to watching a subtree).
+HANDLING_ROLES = frozenset({Role.GRO, Role.APPEAL_OFFICER})
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which offices' grievances a user may see, from their current appointments.
+
+    A Cabinet Division monitor sees ``everything``; a focal point sees the subtrees under
+    ``subtree_paths``; a GRO or Appeal Officer sees the offices in ``handling`` (office id → the
+    handling roles held there). Operators, employees and users without an appointment see nothing here.
+    """
+
+    everything: bool = False
+    subtree_paths: tuple[str, ...] = ()
+    handling: Mapping[int, frozenset[str]] = field(default_factory=dict)
+
+    def roles_at(self, office: Office) -> frozenset[str]:
+        return self.handling.get(office.pk, frozenset())
+
+    def offices_where(self, role: str) -> list[int]:
+        return sorted(pk for pk, roles in self.handling.items() if role in roles)
+
+    def covers(self, office: Office) -> bool:
+        """True when a grievance held by ``office`` is within this scope (the same rule, in memory,
+        as ``grievances.selectors.grievances_visible_to`` applies in SQL)."""
+        return (
+            self.everything
+            or office.pk in self.handling
+            or any(office.path.startswith(path) for path in self.subtree_paths)
+        )
+
+
+def scope_of(user) -> Scope:
+    """The user's scope, from their appointments current today (one query)."""
+    if user is None or not user.is_authenticated:
+        return Scope()
+    rows = (
+        Appointment.objects.current()
+        .filter(user=user, role__in=[Role.CABINET_MONITOR, Role.FOCAL_POINT, *HANDLING_ROLES])
+        .values_list("role", "office_id", "office__path")
+    )
+    everything, paths, handling = False, set(), defaultdict(set)
+    for role, office_id, path in rows:
+        if role == Role.CABINET_MONITOR:
+            everything = True
+        elif role == Role.FOCAL_POINT:
+            paths.add(path)
+        else:
+            handling[office_id].add(role)
+    # A path inside another watched subtree adds nothing but one more OR to every query.
+    kept = tuple(sorted(p for p in paths if not any(p != q and p.startswith(q) for q in paths)))
+    return Scope(
+        everything=everything,
+        subtree_paths=kept,
+        handling={pk: frozenset(roles) for pk, roles in handling.items()},
+    )

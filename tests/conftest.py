@@ -41,4 +41,7 @@ def _fresh_rate_limits():
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     """Production hashes are slow by design; tests that make many users need not be."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",  # hashes made before the switch still verify
+    ]
