@@ -1,6 +1,5 @@
 """Reads of grievances, always scoped to who is asking."""
 
-from django.contrib.auth.hashers import check_password
 from django.db import connections
 from django.db.models import BooleanField, Case, DateField, ExpressionWrapper, F, Prefetch, Q, QuerySet, When
 from django.http import Http404
@@ -9,7 +8,7 @@ from django.utils import timezone
 from grievances import tracking
 from grievances.models import Attachment, Grievance, GrievanceEvent
 from grievances.permissions import OutOfScope
-from grievances.services import normalise_access_code
+from grievances.services import access_code_matches
 from grievances.workflow import OPEN_STATUSES, Status
 from grs.phones import InvalidPhone, normalise_phone
 from offices.models import AdminUnit, Appointment, Office, Role, path_within
@@ -37,7 +36,7 @@ def grievance_for_complainant(number: str, *, phone: str = "", code: str = "") -
                 return grievance
         except InvalidPhone:
             pass
-    if code and grievance.access_code_hash and check_password(normalise_access_code(code), grievance.access_code_hash):
+    if access_code_matches(code, grievance.access_code_hash):
         return grievance
     raise Http404
 

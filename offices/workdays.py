@@ -27,11 +27,20 @@ def holidays_in(first: date, last: date) -> set[date]:
     return set(Holiday.objects.filter(date__gte=first, date__lte=last).values_list("date", flat=True))
 
 
-def _lookup(holidays: Collection[date] | None) -> HolidayLookup:
-    if holidays is None:
-        return holidays_in
-    fixed = frozenset(holidays)
-    return lambda first, last: {d for d in fixed if first <= d <= last}
+def _lookup(holidays: Collection[date] | None, first: date, last: date) -> HolidayLookup:
+    """Holidays in a range. From the table, one query covers ``first``..``last`` (a generous
+    guess of the span asked about); only a range beyond it asks the table again."""
+    if holidays is not None:
+        fixed = frozenset(holidays)
+        return lambda a, b: {d for d in fixed if a <= d <= b}
+    known = holidays_in(first, last)
+
+    def lookup(a: date, b: date) -> set[date]:
+        if first <= a and b <= last:
+            return {d for d in known if a <= d <= b}
+        return holidays_in(a, b)
+
+    return lookup
 
 
 def _weekdays_after(start: date, end: date) -> int:
@@ -68,8 +77,9 @@ def add_working_days(start: date, n: int, *, holidays: Collection[date] | None =
     """
     if n < 0:
         raise ValueError("n must not be negative")
-    lookup = _lookup(holidays)
     end = _add_weekdays(start, n)
+    # Room for a month of holidays beyond the weekday-only end, so one query nearly always does.
+    lookup = _lookup(holidays, start + timedelta(days=1), end + timedelta(days=45))
     lost = sum(1 for d in lookup(start + timedelta(days=1), end) if not is_weekend(d))
     # Every holiday that fell on a weekday used up one step: take that many more, and repeat
     # for the holidays among those new steps.
@@ -86,6 +96,6 @@ def working_days_between(a: date, b: date, *, holidays: Collection[date] | None 
         return -working_days_between(b, a, holidays=holidays)
     if a == b:
         return 0
-    lookup = _lookup(holidays)
+    lookup = _lookup(holidays, a + timedelta(days=1), b)
     lost = sum(1 for d in lookup(a + timedelta(days=1), b) if not is_weekend(d))
     return _weekdays_after(a, b) - lost

@@ -256,3 +256,27 @@ def test_the_due_date_skips_the_weekend(office, monkeypatch):
     CharterFactory(office=office, gro_timeframe_days=1)
     filed = grievance_file(type="citizen", office=office, subject="s", description="d", complainant_name="A")
     assert filed.grievance.due_date == thursday.date() + timedelta(days=3)
+
+
+def test_filing_costs_the_same_queries_whatever_the_number_of_attachments(office, media):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries_for(files: int) -> int:
+        uploads = [SimpleUploadedFile(f"p{i}.jpg", jpeg_with_location()) for i in range(files)]
+        with CaptureQueriesContext(connection) as captured:
+            grievance_file(
+                type="citizen",
+                office=office,
+                subject="s",
+                description="d",
+                complainant_name="A",
+                complainant_phone="01712345678",
+                attachments=uploads,
+            )
+        return len(captured)
+
+    counts = [queries_for(n) for n in (0, 1, 3, 5)]
+    assert counts[1] == counts[2] == counts[3], counts
+    assert counts[3] <= counts[0] + 1  # one INSERT for all the files' rows
+    assert counts[0] <= 14, counts
