@@ -31,10 +31,9 @@ from grievances.models import Channel, EventKind, GrievanceType
 from grievances.selectors import grievances_filed_by, grievances_filed_by_listed, offices_near, operator_appointment
 from grievances.services import Filed, IdempotencyConflict, grievance_file
 from grievances.sla import appeal_timeframe_days
-from grievances.views import SEARCH_LIMIT
 from grs import errors
 from offices.models import Appointment, Office, Role
-from offices.selectors import office_public, office_search, offices_public
+from offices.selectors import office_matches, office_public
 
 
 @dataclass(frozen=True)
@@ -142,8 +141,8 @@ def console_page(request: HttpRequest, console: Console, appointment: Appointmen
         "files_lost": request.method == "POST" and bool(request.FILES),
     }
     if query:
-        found = list(office_search(offices_public(), query)[: SEARCH_LIMIT + 1])
-        context.update(matches=found[:SEARCH_LIMIT], more=len(found) > SEARCH_LIMIT)
+        matches, more = office_matches(query)
+        context.update(matches=matches, more=more)
     page = Paginator(grievances_filed_by_listed(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     context.update(page=page, filed=[(g, tracking.display(g.tracking_number)) for g in page.object_list])
     if console.offline:

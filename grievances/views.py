@@ -24,9 +24,8 @@ from grs import errors
 from grs.api import FilingThrottle, TrackingThrottle
 from grs.i18n import localized_name
 from offices.models import AdminUnit, Appointment, Office
-from offices.selectors import admin_units, office_public, office_search, offices_public
+from offices.selectors import admin_units, office_matches, office_public, offices_public
 
-SEARCH_LIMIT = 20
 RECEIPT_KEY = "grievances.receipt"
 Level = AdminUnit.Level
 _CHILD_LEVEL = {Level.DIVISION: Level.DISTRICT, Level.DISTRICT: Level.UPAZILA, Level.UPAZILA: Level.UNION}
@@ -91,8 +90,8 @@ def _office_picker(request: HttpRequest, *, missing: str = "") -> HttpResponse:
     query = request.GET.get("q", "").strip()[:100]
     context: dict = {"q": query, "missing": missing}
     if query:
-        found = list(office_search(offices_public(), query)[: SEARCH_LIMIT + 1])
-        context.update(matches=found[:SEARCH_LIMIT], more=len(found) > SEARCH_LIMIT)
+        matches, more = office_matches(query)
+        context.update(matches=matches, more=more)
     context.update(_geography(request.GET))
     return render(request, "grievances/choose_office.html", context)
 

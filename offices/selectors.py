@@ -41,6 +41,12 @@ def office_search(queryset: QuerySet[Office], text: str) -> QuerySet[Office]:
     return queryset
 
 
+def office_matches(text: str, *, limit: int = 20) -> tuple[list[Office], bool]:
+    """Up to ``limit`` active offices matching ``text``, and whether there were more."""
+    found = list(office_search(offices_public(), text)[: limit + 1])
+    return found[:limit], len(found) > limit
+
+
 def admin_units(level: str, parent: AdminUnit | None = None) -> QuerySet[AdminUnit]:
     units = AdminUnit.objects.filter(level=level)
     if parent is not None:
