@@ -89,3 +89,58 @@ def test_an_anonymous_filer_sees_no_contact_fields_and_gets_an_access_code(page,
     page.get_by_label("Phone number or access code").fill(code.lower())
     page.get_by_role("button", name="Show my grievance").click()
     expect(page.locator(".status")).to_have_text("Submitted")
+
+
+def test_the_bangla_form_end_to_end_with_a_pdf(page, office, tmp_path):
+    """A villager's path as they see it: every label in Bangla, a scanned letter as PDF."""
+    from django.utils import translation
+
+    with translation.override("bn"):
+        bn = {
+            text: translation.gettext(text)
+            for text in (
+                "Office name or code",
+                "Search",
+                "Subject",
+                "What happened",
+                "Evidence (optional)",
+                "Your name",
+                "Mobile phone",
+                "Submit the grievance",
+                "Your grievance is filed",
+                "Tracking number",
+                "Phone number or access code",
+                "Show my grievance",
+                "Submitted",
+            )
+        }
+    untranslated = [english for english, bangla in bn.items() if bangla == english]
+    assert untranslated == [], "the page would show English"
+    letter = tmp_path / "চিঠি.pdf"
+    letter.write_bytes(b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
+
+    page.goto("/grievances/new/")
+    assert page.locator("html").get_attribute("lang") == "bn"
+    page.get_by_label(bn["Office name or code"]).fill("উলিপুর")
+    page.get_by_role("button", name=bn["Search"]).click()
+    page.get_by_role("link", name="উপজেলা সমাজসেবা কার্যালয়, উলিপুর").click()
+    page.get_by_label(bn["Subject"]).fill("বয়স্ক ভাতা পাচ্ছি না")
+    page.get_by_label(bn["What happened"]).fill("মার্চ মাস থেকে আমার মা বয়স্ক ভাতা পাচ্ছেন না।")
+    page.get_by_label(bn["Evidence (optional)"]).set_input_files(letter)
+    page.get_by_label(bn["Your name"]).fill("আমেনা বেগম")
+    page.get_by_label(bn["Mobile phone"]).fill("০১৭১২৩৪৫৬৭৮")
+    page.get_by_role("button", name=bn["Submit the grievance"]).click()
+
+    page.wait_for_url("**/grievances/receipt/")
+    expect(page.get_by_role("heading", name=bn["Your grievance is filed"])).to_be_visible()
+    number = page.locator(".tracking .number").inner_text()
+    grievance = Grievance.objects.get()
+    assert grievance.complainant_phone == "+8801712345678" and grievance.complainant_name == "আমেনা বেগম"
+    attachment = grievance.attachments.get()
+    assert attachment.content_type == "application/pdf" and attachment.original_name == "চিঠি.pdf"
+
+    page.goto("/track/")
+    page.get_by_label(bn["Tracking number"]).fill(number)
+    page.get_by_label(bn["Phone number or access code"]).fill(PHONE)
+    page.get_by_role("button", name=bn["Show my grievance"]).click()
+    expect(page.locator(".status")).to_have_text(bn["Submitted"])

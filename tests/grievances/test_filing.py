@@ -280,3 +280,26 @@ def test_filing_costs_the_same_queries_whatever_the_number_of_attachments(office
     assert counts[1] == counts[2] == counts[3], counts
     assert counts[3] <= counts[0] + 1  # one INSERT for all the files' rows
     assert counts[0] <= 14, counts
+
+
+def test_a_failure_after_the_files_are_written_leaves_no_grievance_and_no_file(office, media, monkeypatch):
+    import notifications.services
+
+    def broken_outbox(**kwargs):
+        raise RuntimeError("outbox table unavailable")
+
+    monkeypatch.setattr(notifications.services, "notify_sms", broken_outbox)
+    upload = SimpleUploadedFile("letter.pdf", b"%PDF-1.4\n%%EOF\n")
+    with pytest.raises(RuntimeError):
+        grievance_file(
+            type="citizen",
+            office=office,
+            subject="s",
+            description="d",
+            complainant_name="A",
+            complainant_phone="01712345678",
+            attachments=[upload],
+        )
+    assert Grievance.objects.count() == 0 and Attachment.objects.count() == 0
+    assert GrievanceEvent.objects.count() == 0
+    assert not [p for p in Path(media).rglob("*") if p.is_file()]
