@@ -1,10 +1,30 @@
 """Reads of grievances, always scoped to who is asking."""
 
+from dataclasses import dataclass
+
 from django.db import connections
-from django.db.models import BooleanField, Case, DateField, ExpressionWrapper, F, Prefetch, Q, QuerySet, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    CharField,
+    Count,
+    DateField,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
+from charters.models import CharterService, ServiceCategory
+from charters.selectors import services_public
 from grievances import tracking
 from grievances.models import Attachment, Grievance, GrievanceEvent
 from grievances.permissions import OutOfScope
@@ -12,7 +32,7 @@ from grievances.services import access_code_matches
 from grievances.workflow import OPEN_STATUSES, Status
 from grs.phones import InvalidPhone, normalise_phone
 from offices.models import AdminUnit, Appointment, Office, Role, path_within
-from offices.selectors import HANDLING_ROLES, offices_public, scope_of
+from offices.selectors import HANDLING_ROLES, Scope, office_matches, offices_public, scope_of
 
 
 def grievance_for_complainant(number: str, *, phone: str = "", code: str = "") -> Grievance:
@@ -147,3 +167,122 @@ def grievance_for(actor, tracking_number: str, *, timeline: bool = False) -> Gri
 def may_see_identity(user, grievance: Grievance) -> bool:
     """Only the GRO and the Appeal Officer of the office holding the grievance see who complained."""
     return bool(scope_of(user).roles_at(grievance.current_office) & HANDLING_ROLES)
+
+
+def grievances_for_cabinet_cell(user) -> QuerySet[Grievance]:
+    """Appeals the Appeal Officer did not decide by their due date: the escalation ladder's last rung,
+    Cabinet Division's grievance management cell. Within the user's scope (a Cabinet Division monitor sees
+    every ministry's), longest overdue first."""
+    return (
+        grievances_visible_to(user)
+        .filter(status=Status.APPEALED, appeal_due_date__lt=timezone.localdate())
+        .select_related("current_office")
+        .order_by("appeal_due_date", "pk")
+    )
+
+
+# --- The officials' pages: inbox, grievance page, attachments -------------------------------------
+
+
+def grievances_in_inbox_listed(user) -> QuerySet[Grievance]:
+    """The inbox as its page lists it: with the service, ``is_new`` (submitted, not yet taken up) and ``late``
+    (marked overdue, or still open past its ``deadline``: the sweep may not have run yet today)."""
+    late = Q(overdue=True) | Q(status__in=OPEN_STATUSES, deadline__lt=timezone.localdate())
+    return (
+        grievances_in_inbox(user)
+        .select_related("service")
+        .annotate(
+            is_new=ExpressionWrapper(Q(status=Status.SUBMITTED), output_field=BooleanField()),
+            late=ExpressionWrapper(late, output_field=BooleanField()),
+        )
+    )
+
+
+def grievance_late(grievance: Grievance) -> bool:
+    """The inbox's ``late`` for one grievance: marked overdue, or open past its deadline (the Appeal
+    Officer's while an appeal is pending, else the office's)."""
+    deadline = grievance.appeal_due_date if grievance.status == Status.APPEALED else grievance.due_date
+    return grievance.overdue or (
+        grievance.status in OPEN_STATUSES and deadline is not None and deadline < timezone.localdate()
+    )
+
+
+def inbox_waiting(user) -> int | None:
+    """How many grievances wait untouched in the user's inbox (submitted ones at the offices where they are
+    GRO, appeals at those where they are Appeal Officer), or None when they handle no office's grievances.
+    One query: every page's header asks it."""
+    waiting = (
+        Grievance.objects.filter(current_office_id=OuterRef("office_id"), status=OuterRef("waits"))
+        .order_by()
+        .values("current_office_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    rows = (
+        Appointment.objects.current()
+        .filter(user=user, role__in=HANDLING_ROLES)
+        .annotate(
+            waits=Case(
+                When(role=Role.GRO, then=Value(Status.SUBMITTED)),
+                default=Value(Status.APPEALED),
+                output_field=CharField(),
+            )
+        )
+        .annotate(n=Coalesce(Subquery(waiting), 0))
+        .values_list("office_id", "role", "n")
+    )
+    # Two appointments in one role at one office are one inbox, counted once.
+    counts = {(office_id, role): n for office_id, role, n in rows}
+    return sum(counts.values()) if counts else None
+
+
+def inbox_filter_options(user, *, scope: Scope | None = None) -> tuple[list[ServiceCategory], list[CharterService]]:
+    """What the inbox filters offer: every service category, and the services of the offices the user handles."""
+    handling = sorted((scope or scope_of(user)).handling)
+    categories = list(ServiceCategory.objects.order_by("order", "name_en"))
+    services = list(services_public().filter(office_id__in=handling)) if handling else []
+    return categories, services
+
+
+# Offices below the holder's listed on the forward form; a search finds the rest.
+FORWARD_BELOW_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class ForwardTargets:
+    """Where a grievance may be forwarded: the offices below its holder (tree order, the first
+    :data:`FORWARD_BELOW_LIMIT`), and the active offices a search found, for a misrouted one."""
+
+    below: list[Office]
+    more_below: bool
+    found: list[Office]
+    more_found: bool
+
+
+def forward_targets(grievance: Grievance, *, query: str = "") -> ForwardTargets:
+    """The offices the grievance's holder may forward it to: its subordinate offices first, then any other
+    active office matching ``query`` (a grievance sent to the wrong ministry goes anywhere)."""
+    office = grievance.current_office
+    below = list(Office.objects.active().descendants(office).order_by("path")[: FORWARD_BELOW_LIMIT + 1])
+    found, more_found = office_matches(query) if query.strip() else ([], False)
+    return ForwardTargets(
+        below=below[:FORWARD_BELOW_LIMIT],
+        more_below=len(below) > FORWARD_BELOW_LIMIT,
+        found=[match for match in found if match.pk != office.pk],
+        more_found=more_found,
+    )
+
+
+def offices_by_code(codes) -> dict[str, Office]:
+    """Offices named on a timeline (forwarded from, to), by code; inactive ones too: history keeps them."""
+    codes = sorted({code for code in codes if code})
+    return {office.code: office for office in Office.objects.filter(code__in=codes)} if codes else {}
+
+
+def attachment_for(actor, tracking_number: str, attachment_id: int) -> Attachment:
+    """One attachment of a grievance in the actor's scope; anything else is the same :class:`OutOfScope` (404)."""
+    grievance = grievance_for(actor, tracking_number)
+    attachment = Attachment.objects.filter(grievance=grievance, pk=attachment_id).first()
+    if attachment is None:
+        raise OutOfScope()
+    return attachment

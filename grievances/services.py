@@ -2,17 +2,22 @@
 
 import hashlib
 import json
+import logging
 import secrets
+from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
+from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.http import Http404
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import User
 from charters.models import CharterService
@@ -32,10 +37,10 @@ from grievances.models import (
     Severity,
 )
 from grievances.permissions import NotPermitted, OutOfScope, ensure_can_act
-from grievances.sla import appeal_timeframe_days, deadline_for
+from grievances.sla import Clock, OverdueRow, appeal_timeframe_days, deadline_for, mark_overdue
 from grievances.workflow import OPEN_STATUSES, Action, Status
 from grs import errors
-from grs.phones import country_of, normalise_phone
+from grs.phones import InvalidPhone, country_of, normalise_phone
 from offices.models import Appointment, Office, Role
 from offices.workdays import add_working_days
 
@@ -73,8 +78,17 @@ class Filed:
     replayed: bool = False
 
 
-def new_access_code() -> str:
-    raw = "".join(secrets.choice(_CODE_ALPHABET) for _i in range(_CODE_LENGTH))
+def new_access_code(idempotency_key: str = "") -> str:
+    """A random access code; with an idempotency key, the code derived from it and the server's key.
+
+    A filing retried after its answer was lost (a UDC tablet whose link dropped) gets the same code
+    back, so a villager without a phone is never left without one; nothing but its hash is stored.
+    """
+    if idempotency_key:
+        digest = salted_hmac("grs.access-code-for-key", idempotency_key, algorithm="sha256").digest()
+        raw = "".join(_CODE_ALPHABET[byte % len(_CODE_ALPHABET)] for byte in digest[:_CODE_LENGTH])
+    else:
+        raw = "".join(secrets.choice(_CODE_ALPHABET) for _i in range(_CODE_LENGTH))
     return f"{raw[:5]}-{raw[5:]}"
 
 
@@ -221,7 +235,7 @@ def grievance_file(
             return replay
 
     # Everyone without a phone (anonymous filers, villagers without one) follows with an access code.
-    access_code = new_access_code() if not identity["phone"] else ""
+    access_code = new_access_code(idempotency_key) if not identity["phone"] else ""
     stored = []
     try:
         with transaction.atomic():
@@ -304,7 +318,13 @@ def _replay(key: str, fingerprint: str) -> Filed | None:
         raise IdempotencyConflict(
             _("This Idempotency-Key was already used for a different grievance. Use a new key for a new grievance.")
         )
-    return Filed(grievance=record.grievance, replayed=True)
+    grievance = record.grievance
+    code = new_access_code(key) if grievance.access_code_hash else ""
+    return Filed(
+        grievance=grievance,
+        access_code=code if access_code_matches(code, grievance.access_code_hash) else "",
+        replayed=True,
+    )
 
 
 def _save_with_tracking_number(grievance: Grievance) -> None:
@@ -622,7 +642,9 @@ def grievance_appeal(*, number: str, reason: str, phone: str = "", code: str = "
         )
     grievance.appeal_due_date = add_working_days(today, appeal_timeframe_days(grievance.current_office))
     grievance.closed_at = None
-    _save(grievance, "status", "appeal_due_date", "closed_at")
+    # The Appeal Officer's clock starts: the grievance is overdue again only once appeal_due_date passes.
+    grievance.overdue = False
+    _save(grievance, "status", "appeal_due_date", "closed_at", "overdue")
     record_event(
         grievance,
         EventKind.APPEALED,
@@ -630,6 +652,7 @@ def grievance_appeal(*, number: str, reason: str, phone: str = "", code: str = "
         public_note=reason,
         data={"from_status": before, "appeal_due_date": grievance.appeal_due_date.isoformat()},
     )
+    _tell_appeal_officers(grievance)
     return grievance
 
 
@@ -674,3 +697,184 @@ def _lock_for_complainant(number: str, *, phone: str, code: str) -> Grievance:
             _("No grievance has this tracking number with this phone number or access code. Please check both.")
         ) from None
     return Grievance.objects.select_for_update().get(pk=found.pk)
+
+
+# --- SLA: the overdue sweep, and the officials it tells -----------------------------------------------
+# Messages to officials are written in the product's first language (LANGUAGE_CODE) whoever caused them:
+# an Appeal Officer should not get English because the complainant's phone was set to English.
+
+logger = logging.getLogger(__name__)
+
+INBOX_OVERDUE_PATH = "/inbox/?overdue=true"
+INBOX_APPEALS_PATH = "/inbox/?status=appealed"
+# Tracking numbers a digest lists; the rest are counted, and the inbox lists them all.
+DIGEST_NUMBERS = 10
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    """What one sweep did: grievances newly marked overdue, the offices holding them, messages queued."""
+
+    overdue: int
+    offices: int
+    messages: int
+
+
+@transaction.atomic
+def grievance_sla_sweep(*, now: datetime | None = None) -> SweepResult:
+    """Mark every open grievance newly past its deadline overdue (one UPDATE), record one ``overdue`` event
+    each (one INSERT), and send each affected office's GRO(s) and Appeal Officer(s) one digest."""
+    now = now or timezone.now()
+    rows = mark_overdue(today=timezone.localdate(now))
+    if not rows:
+        return SweepResult(overdue=0, offices=0, messages=0)
+    with translation.override(settings.LANGUAGE_CODE):
+        # A hundred thousand rows share a few dozen deadlines: each note is written once.
+        notes = {key: _overdue_note(*key) for key in {(row.clock, row.deadline) for row in rows}}
+        GrievanceEvent.objects.bulk_create(
+            GrievanceEvent(
+                grievance_id=row.id,
+                kind=EventKind.OVERDUE,
+                actor=None,
+                at=now,
+                status_after=row.status,
+                public_note=notes[row.clock, row.deadline],
+                data={"deadline": row.deadline.isoformat(), "clock": row.clock},
+            )
+            for row in rows
+        )
+        messages = _send_overdue_digests(rows)
+    return SweepResult(overdue=len(rows), offices=len({row.office_id for row in rows}), messages=messages)
+
+
+def _overdue_note(clock: str, deadline: date) -> str:
+    """What the complainant reads on the timeline when the grievance passes ``deadline``."""
+    due = deadline.strftime("%d/%m/%Y")
+    if clock == Clock.APPEAL:
+        return _(
+            "The Appeal Officer did not decide by %(due)s. The grievance goes to Cabinet Division's grievance "
+            "management cell."
+        ) % {"due": due}
+    return _("The office did not settle the grievance by its due date, %(due)s. You may appeal.") % {"due": due}
+
+
+def _send_overdue_digests(rows: list[OverdueRow]) -> int:
+    """One message per office and official (GRO or Appeal Officer) about the office's newly overdue
+    grievances; simulated ones get a digest of their own, kept in the outbox as suppressed. Returns how
+    many messages were queued."""
+    groups: dict[tuple[int, bool], list[OverdueRow]] = defaultdict(list)
+    for row in rows:
+        groups[row.office_id, row.simulated].append(row)
+    officials = _officials_at({office_id for office_id, _simulated in groups}, roles=(Role.GRO, Role.APPEAL_OFFICER))
+    queued = 0
+    for (office_id, simulated), overdue in sorted(groups.items()):
+        appointments = officials.get(office_id)
+        if not appointments:
+            logger.warning(
+                "office %s: %s grievances became overdue; it has no GRO or Appeal Officer", office_id, len(overdue)
+            )
+            continue
+        subject, body = _overdue_digest(appointments[0].office, overdue)
+        for appointment in appointments:
+            queued += _tell_official(appointment.user, subject=subject, body=body, simulated=simulated)
+    return queued
+
+
+def _overdue_digest(office: Office, rows: list[OverdueRow]) -> tuple[str, str]:
+    """The subject and text of an office's digest: the count, the first tracking numbers, the inbox link."""
+    count = len(rows)
+    first = sorted(rows, key=lambda row: (row.deadline, row.tracking_number))[:DIGEST_NUMBERS]
+    numbers = ", ".join(tracking.display(row.tracking_number) for row in first)
+    if count > len(first):
+        more = count - len(first)
+        numbers = ngettext("%(numbers)s and %(more)d more", "%(numbers)s and %(more)d more", more) % {
+            "numbers": numbers,
+            "more": more,
+        }
+    names = {"count": count, "office": office.name}
+    subject = (
+        ngettext(
+            "GRS: %(count)d grievance overdue at %(office)s", "GRS: %(count)d grievances overdue at %(office)s", count
+        )
+        % names
+    )
+    body = " ".join(
+        [
+            ngettext(
+                "GRS: %(count)d grievance at %(office)s passed its due date without a decision.",
+                "GRS: %(count)d grievances at %(office)s passed their due date without a decision.",
+                count,
+            )
+            % names,
+            _("Tracking numbers: %(numbers)s.") % {"numbers": numbers},
+            _("See them in your GRS inbox: %(link)s") % {"link": INBOX_OVERDUE_PATH},
+        ]
+    )
+    return subject, body
+
+
+def _officials_at(office_ids, *, roles: tuple[str, ...]) -> dict[int, list[Appointment]]:
+    """The current appointments in ``roles`` at the offices, one per office and active user, with the user
+    and the office: one query however many offices."""
+    found: dict[int, list[Appointment]] = defaultdict(list)
+    seen: set[tuple[int, int]] = set()
+    appointments = (
+        Appointment.objects.current()
+        .filter(office_id__in=sorted(office_ids), role__in=roles, user__is_active=True)
+        .select_related("user", "office")
+        .order_by("office_id", "role", "user_id")
+    )
+    for appointment in appointments:
+        if (appointment.office_id, appointment.user_id) not in seen:
+            seen.add((appointment.office_id, appointment.user_id))
+            found[appointment.office_id].append(appointment)
+    return found
+
+
+def _tell_official(
+    user: User, *, subject: str, body: str, grievance: Grievance | None = None, simulated: bool = False
+) -> bool:
+    """Queue a message to an official: e-mail when they have an address, else SMS. False when they have
+    neither or it is malformed (logged: one bad address must not stop the other officials' messages)."""
+    from notifications.services import notify_email, notify_sms
+
+    try:
+        if user.email:
+            notify_email(to=user.email, subject=subject, body=body, grievance=grievance, simulated=simulated)
+        elif user.phone:
+            notify_sms(to=user.phone, body=body, grievance=grievance, simulated=simulated)
+        else:
+            logger.warning("user %s has neither an e-mail address nor a phone: a message was not sent", user.pk)
+            return False
+    except (DjangoValidationError, InvalidPhone):
+        logger.warning("user %s has a malformed e-mail address or phone: a message was not sent", user.pk)
+        return False
+    return True
+
+
+def _tell_appeal_officers(grievance: Grievance) -> None:
+    """Queue a message about the grievance's new appeal to the Appeal Officer(s) of the office holding it."""
+    office_id = grievance.current_office_id
+    officers = _officials_at([office_id], roles=(Role.APPEAL_OFFICER,)).get(office_id)
+    if not officers:
+        logger.warning("office %s has no Appeal Officer to hear of an appeal", office_id)
+        return
+    with translation.override(settings.LANGUAGE_CODE):
+        values = {
+            "number": _number(grievance),
+            "office": officers[0].office.name,
+            "due": grievance.appeal_due_date.strftime("%d/%m/%Y"),
+            "link": INBOX_APPEALS_PATH,
+        }
+        subject = _("GRS: grievance %(number)s was appealed") % values
+        body = (
+            _(
+                "GRS: the complainant appealed grievance %(number)s at %(office)s. Decide the appeal by %(due)s. "
+                "Your appeals in GRS: %(link)s"
+            )
+            % values
+        )
+        for appointment in officers:
+            _tell_official(
+                appointment.user, subject=subject, body=body, grievance=grievance, simulated=grievance.simulated
+            )

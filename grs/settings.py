@@ -110,6 +110,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "grievances.context_processors.inbox",
             ],
         },
     },
@@ -292,4 +293,15 @@ CELERY_BEAT_SCHEDULE["notifications.sweep"] = {
     "schedule": NOTIFY_SWEEP_SECONDS,
     # A sweep that waited in the queue longer than the next one is worthless.
     "options": {"expires": NOTIFY_SWEEP_SECONDS},
+}
+
+# --- SLA sweep ----------------------------------------------------------------------------------
+# Deadlines are dates, so grievances fall overdue at midnight (Asia/Dhaka): a sweep every 15 minutes
+# marks them early in the day; later sweeps find only what a restart or an outage left behind.
+GRS_SLA_SWEEP_SECONDS = env_int("GRS_SLA_SWEEP_SECONDS", 900)
+CELERY_BEAT_SCHEDULE["grievances.sla_sweep"] = {
+    "task": "grievances.sla_sweep",
+    "schedule": GRS_SLA_SWEEP_SECONDS,
+    # A sweep that waited in the queue longer than the next one is worthless.
+    "options": {"expires": GRS_SLA_SWEEP_SECONDS},
 }

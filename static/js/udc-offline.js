@@ -168,11 +168,10 @@
     if (response.status >= 500) return false;
     const body = await response.json().catch(() => ({}));
     if (response.ok) {
-      // Filed (201), or filed before and answered again (200): the details are no longer needed here. An
-      // access code is shown only in the first answer; if that answer was lost, the operator is told so.
+      // Filed (201), or filed before and answered again (200, with the same access code, which the
+      // server derives from the Idempotency-Key): the details are no longer needed here.
       const code = body.access_code || "";
-      const lostCode = response.status === 200 && !code && !draft.fields.complainant_phone;
-      Object.assign(draft, { state: "sent", number: body.tracking_number, code, lostCode });
+      Object.assign(draft, { state: "sent", number: body.tracking_number, code });
       delete draft.fields;
     } else {
       Object.assign(draft, { state: "failed", error: problem(body, response.status) });
@@ -216,7 +215,6 @@
     if (state === "sent") {
       note.append(`${text.sent} `, element("strong", "number", grouped(draft.number)));
       if (draft.code) note.append(` · ${text.code} `, element("strong", "number", draft.code));
-      if (draft.lostCode) note.append(element("span", "state", text.lostCode));
       const receipt = element("a", "", text.print);
       receipt.href = text.receipt.replace(text.placeholder, draft.number);
       item.append(receipt, " ", action(text.done, () => remove(draft.key).then(show)));

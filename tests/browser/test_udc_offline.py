@@ -6,6 +6,7 @@ from playwright.sync_api import expect
 
 from grievances import tracking
 from grievances.models import Grievance
+from grievances.selectors import grievance_for_complainant
 from offices.models import AdminUnit, Office, Role
 from tests.factories import AdminUnitFactory, AppointmentFactory, OfficeFactory, UserFactory
 
@@ -125,8 +126,9 @@ def test_a_lost_answer_or_a_reload_mid_send_never_files_twice(page, live_server,
     expect(sent).to_have_count(1)
     grievance = Grievance.objects.get()
     expect(sent).to_contain_text(tracking.display(grievance.tracking_number))
-    # Only the lost answer carried the access code: the operator is told rather than left guessing.
-    expect(sent).to_contain_text("cannot be shown again")
+    # The answer to the resend carries the same access code the lost answer did, and it opens the grievance.
+    code = sent.locator(".number").last.inner_text()
+    assert grievance_for_complainant(grievance.tracking_number, code=code) == grievance
 
 
 def test_a_refused_draft_stays_with_the_reason_and_goes_back_into_the_form(page, live_server, operator):

@@ -239,3 +239,15 @@ def test_anonymous_filing_and_tracking_are_rate_limited_per_address(api, office,
 
     settings.RATELIMIT_ENABLE = False
     assert api.post("/api/v1/grievances/", BASE, format="json").status_code == 201
+
+
+def test_a_retried_anonymous_filing_gets_the_same_access_code_back(api, office):
+    payload = {"type": "anonymous", "office": "DSS-KURIGRAM", "subject": "s", "description": "d"}
+    first = api.post("/api/v1/grievances/", payload, format="json", HTTP_IDEMPOTENCY_KEY="tablet-3-0042")
+    again = api.post("/api/v1/grievances/", payload, format="json", HTTP_IDEMPOTENCY_KEY="tablet-3-0042")
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json()["access_code"] == first.json()["access_code"]
+    other = api.post("/api/v1/grievances/", payload, format="json", HTTP_IDEMPOTENCY_KEY="tablet-3-0043")
+    assert other.json()["access_code"] != first.json()["access_code"]
+    number = first.json()["tracking_number"]
+    assert api.get(f"/api/v1/track/{number}/", {"code": again.json()["access_code"]}).status_code == 200
