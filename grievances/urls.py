@@ -1,6 +1,6 @@
 from django.urls import path
 
-from grievances import consoles, views
+from grievances import consoles, official_views, views
 
 app_name = "grievances"
 
@@ -13,4 +13,12 @@ urlpatterns = [
     path("udc/receipt/<str:number>/", consoles.udc_receipt, name="udc-receipt"),
     path("hotline/", consoles.hotline, name="hotline"),
     path("hotline/receipt/<str:number>/", consoles.hotline_receipt, name="hotline-receipt"),
+    path("inbox/", official_views.inbox, name="inbox"),
+    path("inbox/<str:tracking_number>/", official_views.official_detail, name="official_detail"),
+    path(
+        "inbox/<str:tracking_number>/attachments/<int:attachment_id>/",
+        official_views.attachment_download,
+        name="attachment",
+    ),
+    path("inbox/<str:tracking_number>/<slug:action>/", official_views.official_action, name="official_action"),
 ]
