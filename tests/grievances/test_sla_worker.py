@@ -6,26 +6,20 @@ test database pytest-django created. On a laptop without them the test skips; un
 (CI) it fails instead.
 """
 
-import os
-import subprocess
-import sys
 import time
 from datetime import timedelta
 from email import message_from_string
 
 import pytest
 import redis
-from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 
 from grievances import tracking
 from grievances.models import EventKind, Grievance
 from grievances.services import grievance_file
 from offices.models import Office, Role
-from tests.conftest import need_service
 from tests.factories import AppointmentFactory, OfficeFactory
-from tests.notifications.test_worker import database_url, redis_reachable
+from tests.worker import need_worker_services, start_worker, stop_worker, worker_log
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -35,17 +29,9 @@ BROKER = "redis://127.0.0.1:6379/12"
 
 @pytest.fixture
 def worker_with_beat(tmp_path):
-    need_service(redis_reachable(BROKER), f"Redis is not reachable at {BROKER}")
-    need_service(
-        connection.vendor == "postgresql",
-        "the worker process shares the test database, which needs DATABASE_URL=postgres://...",
-    )
+    need_worker_services(BROKER)
     mail_dir = tmp_path / "mail"
     env = {
-        **os.environ,
-        "DATABASE_URL": database_url(connection.settings_dict),
-        "CELERY_BROKER_URL": BROKER,
-        "CELERY_TASK_ALWAYS_EAGER": "false",
         "GRS_SLA_SWEEP_SECONDS": "1",
         "NOTIFY_SWEEP_SECONDS": "2",
         "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
@@ -53,23 +39,13 @@ def worker_with_beat(tmp_path):
         "SMS_BACKEND": "file",
         "SMS_FILE_PATH": str(tmp_path / "sms.jsonl"),
         "GRS_VAR_DIR": str(tmp_path / "var"),
-        "PYTHONUNBUFFERED": "1",
     }
-    log_path = tmp_path / "worker.log"
-    command = [sys.executable, "-m", "celery", "-A", "grs", "worker", "--beat", "--pool=solo", "--loglevel=INFO"]
-    command += ["--without-gossip", "--without-mingle", "-n", f"sla-test-{os.getpid()}@%h"]
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(command, cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
-    process.log_path, process.mail_dir = log_path, mail_dir
+    process = start_worker(broker=BROKER, log_path=tmp_path / "worker.log", name="sla-test", env=env, beat=True)
+    process.mail_dir = mail_dir
     try:
         yield process
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_worker(process)
         redis.Redis.from_url(BROKER).flushdb()
 
 
@@ -88,8 +64,7 @@ def test_the_beat_sweeps_and_the_gro_gets_one_digest(worker_with_beat):
     deadline = time.monotonic() + WAIT_SECONDS
     while not mails(worker_with_beat.mail_dir):
         if time.monotonic() > deadline or worker_with_beat.poll() is not None:
-            log = worker_with_beat.log_path.read_text()[-3000:]
-            pytest.fail(f"no digest was mailed in {WAIT_SECONDS} s:\n{log}")
+            pytest.fail(f"no digest was mailed in {WAIT_SECONDS} s:\n{worker_log(worker_with_beat)}")
         time.sleep(0.5)
     time.sleep(4)  # several more sweeps run meanwhile: they must find nothing new
 
