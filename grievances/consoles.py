@@ -109,7 +109,8 @@ def console_page(request: HttpRequest, console: Console, appointment: Appointmen
         form = ConsoleForm(request.POST, request.FILES, **form_kwargs)
         if form.is_valid():
             try:
-                filed = grievance_file(actor=request.user, **form.filing_values())
+                # The villager's language, not the operator's page: Bangla, the country's first language.
+                filed = grievance_file(actor=request.user, language=settings.LANGUAGE_CODE, **form.filing_values())
             except IdempotencyConflict:
                 form = ConsoleForm(with_new_key(request.POST), **form_kwargs)
                 form.add_error(

@@ -80,6 +80,8 @@ class Grievance(models.Model):
     complainant_email = models.EmailField(_("e-mail"), blank=True)
     complainant_address = models.TextField(_("address"), blank=True)
     complainant_country = models.CharField(_("country of residence"), max_length=2, blank=True)
+    # The language the complainant filed in: every message to them is written in it, whoever causes it.
+    language = models.CharField(_("language"), max_length=5, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE)
     access_code_hash = models.CharField(max_length=128, blank=True, editable=False)
 
     submitted_at = models.DateTimeField(_("submitted at"), default=timezone.now)

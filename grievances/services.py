@@ -5,6 +5,7 @@ import json
 import logging
 import secrets
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -15,7 +16,6 @@ from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone, translation
 from django.utils.crypto import constant_time_compare, salted_hmac
-from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -41,6 +41,7 @@ from grievances.sla import Clock, OverdueRow, appeal_timeframe_days, deadline_fo
 from grievances.workflow import OPEN_STATUSES, Action, Status
 from grs import errors
 from grs.phones import InvalidPhone, country_of, normalise_phone
+from notifications.sms import sms_excess, sms_truncate, sms_units
 from offices.models import Appointment, Office, Role
 from offices.workdays import add_working_days
 
@@ -171,10 +172,12 @@ def grievance_file(
     idempotency_key: str = "",
     simulated: bool = False,
     reference: str = "",
+    language: str = "",
 ) -> Filed:
     """File a grievance at ``office``: checks everything first, then writes it, its first event and
     its attachments in one transaction. The same ``idempotency_key`` never makes two grievances.
-    ``reference`` is the number of the paper form it was copied from, kept on the first event."""
+    ``reference`` is the number of the paper form it was copied from, kept on the first event;
+    ``language`` the complainant's, when not the one the filing request is in."""
     uploads = list(attachments or [])
     if type not in GrievanceType.values:
         raise FilingError(_("Choose citizen, official or anonymous."), field="type")
@@ -262,6 +265,7 @@ def grievance_file(
                 received_at=now,
                 due_date=deadline_for(office, start=now, service=service),
                 simulated=simulated,
+                language=_supported_language(language or translation.get_language()),
             )
             _save_with_tracking_number(grievance)
             attachments_made = []
@@ -310,6 +314,14 @@ def grievance_file(
     return Filed(grievance=grievance, access_code=access_code)
 
 
+def _supported_language(code: str | None) -> str:
+    """``code`` as one of settings.LANGUAGES ("en-us" is "en"); the default language for anything else."""
+    try:
+        return translation.get_supported_language_variant(code or settings.LANGUAGE_CODE)
+    except LookupError:
+        return settings.LANGUAGE_CODE
+
+
 def _replay(key: str, fingerprint: str) -> Filed | None:
     record = IdempotencyRecord.objects.select_related("grievance__current_office").filter(key=key).first()
     if record is None:
@@ -343,20 +355,16 @@ def _save_with_tracking_number(grievance: Grievance) -> None:
 
 def _notify_receipt(grievance: Grievance) -> None:
     """Tell the complainant their tracking number (outbox row, sent after commit)."""
-    from notifications.services import notify_sms
-
-    if not grievance.complainant_phone:
-        return
-    notify_sms(
-        to=grievance.complainant_phone,
-        body=_("GRS: your grievance is received at %(office)s. Tracking number %(number)s. It is due by %(due)s.")
-        % {
-            "office": grievance.current_office.name,
-            "number": tracking.display(grievance.tracking_number),
-            "due": grievance.due_date.strftime("%d/%m/%Y"),
-        },
-        grievance=grievance,
-        simulated=grievance.simulated,
+    _tell_complainant(
+        grievance,
+        lambda _free: (
+            _("GRS: your grievance is received at %(office)s. Tracking number %(number)s. It is due by %(due)s.")
+            % {
+                "office": grievance.current_office.name,
+                "number": _number(grievance),
+                "due": grievance.due_date.strftime("%d/%m/%Y"),
+            }
+        ),
     )
 
 
@@ -428,12 +436,25 @@ def _required(text: str, *, field: str, message) -> str:
     return text
 
 
-def _tell_complainant(grievance: Grievance, body: str) -> None:
-    """Queue an SMS to the complainant, if they left a phone (outbox row, sent after commit)."""
+def _tell_complainant(grievance: Grievance, render: Callable[[str], str], free: str = "") -> None:
+    """Queue an SMS to the complainant, if they left a phone (outbox row, sent after commit), written by
+    ``render`` around ``free`` (an official's words) in the language the complainant filed in."""
     from notifications.services import notify_sms
 
     if grievance.complainant_phone:
+        body = _complainant_text(grievance, render, free)
         notify_sms(to=grievance.complainant_phone, body=body, grievance=grievance, simulated=grievance.simulated)
+
+
+def _complainant_text(grievance: Grievance, render: Callable[[str], str], free: str) -> str:
+    # Rendered in the complainant's language, not the officer's page's; ``free`` is shortened first so
+    # the tracking number and the closing advice (how to appeal) survive the two-segment limit.
+    with translation.override(grievance.language):
+        body, short = render(free), free
+        while short and (excess := sms_excess(body)):
+            short = sms_truncate(short, sms_units(short) - excess)
+            body = render(short)
+    return body
 
 
 def _number(grievance: Grievance) -> str:
@@ -471,8 +492,11 @@ def grievance_request_info(
     record_event(grievance, EventKind.INFO_REQUESTED, actor=actor, public_note=question)
     _tell_complainant(
         grievance,
-        _("GRS: about grievance %(number)s the office asks: %(question)s Reply on the GRS track page or app.")
-        % {"number": _number(grievance), "question": Truncator(question).chars(120)},
+        lambda free: (
+            _("GRS: about grievance %(number)s the office asks: %(question)s Reply on the GRS track page or app.")
+            % {"number": _number(grievance), "question": free}
+        ),
+        question,
     )
     return grievance
 
@@ -541,8 +565,10 @@ def grievance_forward(
     )
     _tell_complainant(
         grievance,
-        _("GRS: grievance %(number)s was forwarded to %(office)s, which will settle it by %(due)s.")
-        % {"number": _number(grievance), "office": to_office.name, "due": grievance.due_date.strftime("%d/%m/%Y")},
+        lambda _free: (
+            _("GRS: grievance %(number)s was forwarded to %(office)s, which will settle it by %(due)s.")
+            % {"number": _number(grievance), "office": to_office.name, "due": grievance.due_date.strftime("%d/%m/%Y")}
+        ),
     )
     return grievance
 
@@ -560,8 +586,11 @@ def grievance_resolve(
     record_event(grievance, EventKind.RESOLVED, actor=actor, public_note=resolution)
     _tell_complainant(
         grievance,
-        _("GRS: grievance %(number)s is resolved: %(resolution)s Rate it or appeal on the GRS track page.")
-        % {"number": _number(grievance), "resolution": Truncator(resolution).chars(120)},
+        lambda free: (
+            _("GRS: grievance %(number)s is resolved: %(resolution)s Rate it or appeal on the GRS track page.")
+            % {"number": _number(grievance), "resolution": free}
+        ),
+        resolution,
     )
     return grievance
 
@@ -577,8 +606,11 @@ def grievance_reject(*, grievance_id: int, actor: User, reason: str, expected_ve
     record_event(grievance, EventKind.REJECTED, actor=actor, public_note=reason)
     _tell_complainant(
         grievance,
-        _("GRS: grievance %(number)s was rejected: %(reason)s You may appeal on the GRS track page.")
-        % {"number": _number(grievance), "reason": Truncator(reason).chars(120)},
+        lambda free: (
+            _("GRS: grievance %(number)s was rejected: %(reason)s You may appeal on the GRS track page.")
+            % {"number": _number(grievance), "reason": free}
+        ),
+        reason,
     )
     return grievance
 
@@ -671,12 +703,11 @@ def grievance_decide_appeal(
     record_event(grievance, EventKind.APPEAL_DECIDED, actor=actor, public_note=text, data={"decision": decision})
     _tell_complainant(
         grievance,
-        _("GRS: your appeal on grievance %(number)s is decided (%(decision)s): %(text)s")
-        % {
-            "number": _number(grievance),
-            "decision": AppealDecision(decision).label,
-            "text": Truncator(text).chars(120),
-        },
+        lambda free: (
+            _("GRS: your appeal on grievance %(number)s is decided (%(decision)s): %(text)s")
+            % {"number": _number(grievance), "decision": AppealDecision(decision).label, "text": free}
+        ),
+        text,
     )
     return grievance
 

@@ -21,6 +21,7 @@ from django.utils import timezone
 from grs.phones import normalise_phone
 from notifications import backends
 from notifications.models import Outbox
+from notifications.sms import sms_fit
 
 if TYPE_CHECKING:
     from grievances.models import Grievance
@@ -33,12 +34,13 @@ MAX_BACKOFF = timedelta(days=1)
 
 
 def notify_sms(*, to: str, body: str, grievance: Grievance | None = None, simulated: bool = False) -> Outbox:
-    """Queue an SMS (``to`` in any form a citizen types; stored in E.164), sent once the caller commits."""
+    """Queue an SMS (``to`` in any form a citizen types; stored in E.164), sent once the caller commits.
+    A text longer than two segments is cut to fit them."""
     return _queue(
         channel=Outbox.Channel.SMS,
         recipient=normalise_phone(to, field="to"),
         subject="",
-        body=body,
+        body=sms_fit(str(body)),
         grievance=grievance,
         simulated=simulated,
     )
