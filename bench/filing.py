@@ -591,6 +591,32 @@ def redis_broker():
     return client
 
 
+@contextmanager
+def scratch_environment(admin_url: str, scratch_db: str, tmp: tempfile.TemporaryDirectory):
+    """Point Django at a new scratch database, and Celery at Redis DB 13 when it is free (else at no
+    shared broker); on the way out drop the database, flush DB 13 and remove ``tmp``."""
+    from bench.office_tree import scratch_postgres
+
+    broker = redis_broker()
+    if broker is not None:
+        os.environ["CELERY_BROKER_URL"] = REDIS_URL
+    else:
+        # Never hand delivery hints for the scratch database to a broker a real worker reads.
+        os.environ.pop("CELERY_BROKER_URL", None)
+    os.environ["DATABASE_URL"], drop = scratch_postgres(admin_url, scratch_db)
+    try:
+        yield broker
+    finally:
+        if "django" in sys.modules:
+            from django.db import connections
+
+            connections.close_all()
+        drop()
+        if broker is not None:
+            broker.flushdb()
+        tmp.cleanup()
+
+
 def cpu_model() -> str:
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -667,14 +693,11 @@ def run(args: argparse.Namespace, tmp: Path, broker) -> int:
 def main() -> None:
     args = parse_args()
     sys.path.insert(0, str(BASE_DIR))
-    from bench.office_tree import scratch_postgres
-
     admin_url = os.environ.get("DATABASE_URL") or DEFAULT_ADMIN_URL
     if not admin_url.startswith(("postgres://", "postgresql://")):
         sys.exit("bench/filing.py needs PostgreSQL: set DATABASE_URL to a postgres:// admin connection")
     tmp = tempfile.TemporaryDirectory(prefix="grs-bench-filing-")
     tmp_path = Path(tmp.name)
-    broker = redis_broker()
     os.environ.update(
         DJANGO_SETTINGS_MODULE="grs.settings",
         SECRET_KEY=secrets.token_urlsafe(50),
@@ -687,27 +710,13 @@ def main() -> None:
         MEDIA_ROOT=str(tmp_path / "media"),
         LOG_LEVEL="WARNING",
     )
-    if broker is not None:
-        os.environ["CELERY_BROKER_URL"] = REDIS_URL
-    else:
-        # Never hand delivery hints for the scratch database to a broker a real worker reads.
-        os.environ.pop("CELERY_BROKER_URL", None)
-    os.environ["DATABASE_URL"], drop = scratch_postgres(admin_url, args.scratch_db)
     status = 1
-    try:
-        status = run(args, tmp_path, broker)
-    except KeyboardInterrupt:
-        print("\ninterrupted: stopping gunicorn, dropping the scratch database", file=sys.stderr)
-        status = 130
-    finally:
-        if "django" in sys.modules:
-            from django.db import connections
-
-            connections.close_all()
-        drop()
-        if broker is not None:
-            broker.flushdb()
-        tmp.cleanup()
+    with scratch_environment(admin_url, args.scratch_db, tmp) as broker:
+        try:
+            status = run(args, tmp_path, broker)
+        except KeyboardInterrupt:
+            print("\ninterrupted: stopping gunicorn, dropping the scratch database", file=sys.stderr)
+            status = 130
     sys.exit(status)
 
 

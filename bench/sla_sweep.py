@@ -147,6 +147,7 @@ def grievance_rows(count: int, share: float, office_ids: list[int], busy: int, r
             "closed_at": None,
             "appeal_due_date": appeal_due.isoformat() if appeal_due else None,
             "severity": "",
+            "language": "bn",
             "simulated": "f",
             "version": 1,
         }
@@ -415,8 +416,7 @@ def run(args: argparse.Namespace) -> None:
 def main() -> None:
     args = parse_args()
     sys.path.insert(0, str(BASE_DIR))
-    from bench.filing import REDIS_URL, redis_broker
-    from bench.office_tree import scratch_postgres
+    from bench.filing import scratch_environment
 
     admin_url = os.environ.get("DATABASE_URL") or DEFAULT_ADMIN_URL
     if not admin_url.startswith(("postgres://", "postgresql://")):
@@ -430,28 +430,13 @@ def main() -> None:
         GRS_VAR_DIR=str(Path(tmp.name) / "var"),
         LOG_LEVEL="WARNING",
     )
-    broker = redis_broker()
-    if broker is not None:
-        os.environ["CELERY_BROKER_URL"] = REDIS_URL
-    else:
-        # Never hand delivery hints for the scratch database to a broker a real worker reads.
-        os.environ.pop("CELERY_BROKER_URL", None)
-    os.environ["DATABASE_URL"], drop = scratch_postgres(admin_url, args.scratch_db)
     status = 0
-    try:
-        run(args)
-    except KeyboardInterrupt:
-        print("\ninterrupted: dropping the scratch database", file=sys.stderr)
-        status = 130
-    finally:
-        if "django" in sys.modules:
-            from django.db import connections
-
-            connections.close_all()
-        drop()
-        if broker is not None:
-            broker.flushdb()
-        tmp.cleanup()
+    with scratch_environment(admin_url, args.scratch_db, tmp):
+        try:
+            run(args)
+        except KeyboardInterrupt:
+            print("\ninterrupted: dropping the scratch database", file=sys.stderr)
+            status = 130
     sys.exit(status)
 
 
