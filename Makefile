@@ -33,7 +33,15 @@ seed: migrate
 run: seed
 	DEBUG=$${DEBUG:-true} GRS_PORT=$(PORT) $(VENV)/bin/honcho -f Procfile.dev start
 
-test: install-dev
+# The single sign-on tests run a real OpenID Connect provider on Node.js; without npm they skip
+# (or fail, under GRS_REQUIRE_SERVICES=1).
+OIDC_PROVIDER := tests/accounts/oidc_provider
+$(OIDC_PROVIDER)/node_modules/.installed: $(OIDC_PROVIDER)/package-lock.json
+	@if command -v npm >/dev/null; then \
+		npm ci --prefix $(OIDC_PROVIDER) --no-audit --no-fund --silent && touch $@; \
+	else echo "npm not found: the single sign-on tests will skip"; fi
+
+test: install-dev $(OIDC_PROVIDER)/node_modules/.installed
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: install-dev

@@ -10,6 +10,7 @@ class UserAdmin(BaseUserAdmin):
     fieldsets = (
         *BaseUserAdmin.fieldsets,
         (_("Contact"), {"fields": ("full_name", "phone")}),
+        (_("Single sign-on"), {"fields": ("sso_subject",)}),
     )
     list_display = ("username", "full_name", "email", "phone", "is_staff", "is_active")
-    search_fields = ("username", "full_name", "email", "phone")
+    search_fields = ("username", "full_name", "email", "phone", "sso_subject")

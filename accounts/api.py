@@ -37,7 +37,8 @@ class TokenApi(APIView):
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = authenticate(request=request, **data.validated_data)
+        # The plain request, so a lockout (django-axes) marks it and is answered 429, not 400.
+        user = authenticate(request=request._request, **data.validated_data)
         if user is None:
             raise WrongCredentials(_("The username or password is wrong, or the account is disabled."))
         token, _created = Token.objects.get_or_create(user=user)

@@ -1,9 +1,24 @@
-"""Shared API pieces: bounded pagination and rate limits."""
+"""Shared API pieces: bounded pagination, rate limits and the client's address."""
 
 from django.conf import settings
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
+
+
+def client_ip(request) -> str:
+    """The address a request came from, trusting X-Forwarded-For only as far as GRS_PROXY_COUNT says.
+
+    Each trusted proxy appends the address it saw, so the client is the one that many places from
+    the right; anything to its left was written by the client and proves nothing.
+    """
+    remote = request.META.get("REMOTE_ADDR", "")
+    proxies = settings.GRS_PROXY_COUNT
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if proxies <= 0 or not forwarded:
+        return remote
+    hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+    return hops[-min(proxies, len(hops))] if hops else remote
 
 
 class BoundedPagination(PageNumberPagination):
@@ -31,7 +46,7 @@ class AnonymousRateThrottle(SimpleRateThrottle):
         return api_settings.DEFAULT_THROTTLE_RATES[self.scope]
 
     def get_cache_key(self, request, view) -> str:
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+        return self.cache_format % {"scope": self.scope, "ident": client_ip(request)}
 
 
 class FilingThrottle(AnonymousRateThrottle):

@@ -7,6 +7,7 @@ With nothing set, GRS runs embedded: SQLite in ``var/`` and a Celery broker on k
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -76,6 +77,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     "accounts",
     "offices",
     "charters",
@@ -94,6 +96,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so it can turn any sign-in refused for repeated failures into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "grs.urls"
@@ -188,6 +192,9 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", True)
+# How many reverse proxies stand in front of the app and append to X-Forwarded-For. With 0 the
+# header is ignored: a client could write anything in it to dodge rate limits and lockouts.
+GRS_PROXY_COUNT = env_int("GRS_PROXY_COUNT", 0)
 
 # --- REST API -----------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -202,6 +209,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "grs.errors.api_exception_handler",
     "PAGE_SIZE": 50,
+    "NUM_PROXIES": GRS_PROXY_COUNT,
     "DEFAULT_THROTTLE_RATES": {
         "filing": os.environ.get("GRS_RATE_FILING", "30/hour"),
         "tracking": os.environ.get("GRS_RATE_TRACKING", "120/hour"),
@@ -253,10 +261,43 @@ EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "grs@localhost")
 
-# --- Single sign-on (OIDC) for officials ---------------------------------------------------------
-OIDC_ISSUER = os.environ.get("OIDC_ISSUER", "")
-OIDC_CLIENT_ID = os.environ.get("OIDC_CLIENT_ID", "")
-OIDC_CLIENT_SECRET = os.environ.get("OIDC_CLIENT_SECRET", "")
+# --- Officials' sign-in: password with lockout, and OpenID Connect single sign-on ---------------
+AUTHENTICATION_BACKENDS = [
+    # First, so an account locked out for repeated failures is refused before any password check.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Failures are counted per username *and* client address: someone guessing from one machine is
+# stopped, while nobody elsewhere can lock a GRO out of their own office by typing their username.
+# Guessing from many machines is slowed by the sign-in throttle (GRS_RATE_SIGNIN).
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = env_int("GRS_SIGNIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("GRS_SIGNIN_LOCKOUT_MINUTES", 15))
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "grs.api.client_ip"
+
+# Single sign-on through a government identity provider such as Nothi; on when a client ID is set.
+# The endpoints are those of the provider's /.well-known/openid-configuration
+# (`manage.py oidc_discover <issuer>` prints them as these variables).
+OIDC_RP_CLIENT_ID = os.environ.get("OIDC_RP_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = os.environ.get("OIDC_RP_CLIENT_SECRET", "")
+OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("OIDC_OP_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = os.environ.get("OIDC_OP_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = os.environ.get("OIDC_OP_USER_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = os.environ.get("OIDC_OP_JWKS_ENDPOINT", "")
+OIDC_RP_SIGN_ALGO = os.environ.get("OIDC_RP_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = os.environ.get("OIDC_RP_SCOPES", "openid profile")
+# The claim that names an official for good (an employee or Nothi ID); it is matched against each
+# official's "single sign-on ID". Nobody is ever created from a sign-on.
+OIDC_USER_CLAIM = os.environ.get("OIDC_USER_CLAIM", "sub")
+OIDC_PROVIDER_NAME = os.environ.get("OIDC_PROVIDER_NAME", "Nothi")
+OIDC_TIMEOUT = env_int("OIDC_TIMEOUT", 10)
+OIDC_CREATE_USER = False
+OIDC_USE_PKCE = True
+OIDC_AUTHENTICATION_CALLBACK_URL = "accounts:sso-callback"
+if OIDC_RP_CLIENT_ID:
+    AUTHENTICATION_BACKENDS.append("accounts.sso.OfficialSignOnBackend")
 
 # --- GRS rules (defaults; each office's charter may set its own) --------------------------------
 GRS_GRO_TIMEFRAME_DAYS = env_int("GRS_GRO_TIMEFRAME_DAYS", 30)
@@ -271,7 +312,11 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     # Pillow logs every EXIF tag it reads at DEBUG: a photo's author and GPS position must never
     # reach a log, whatever LOG_LEVEL says.
-    "loggers": {"PIL": {"level": "WARNING"}},
+    "loggers": {
+        "PIL": {"level": "WARNING"},
+        # django-axes announces itself on every start; its lockout warnings still get through.
+        "axes.apps": {"level": "WARNING"},
+    },
 }
 
 # --- Attachments --------------------------------------------------------------------------------
@@ -282,6 +327,12 @@ GRS_MAX_ATTACHMENT_BYTES = env_int("GRS_MAX_ATTACHMENT_BYTES", 5 * 1024 * 1024)
 SMS_HTTP_URL = os.environ.get("SMS_HTTP_URL", "")
 SMS_HTTP_TOKEN = os.environ.get("SMS_HTTP_TOKEN", "")
 SMS_HTTP_TIMEOUT = env_int("SMS_HTTP_TIMEOUT", 10)
+# How the gateway wants each message: a JSON object whose values may hold {to} (+8801...),
+# {to_digits} (8801...), {to_local} (01...), {body} and {id}; sent as json, form or query (GET).
+SMS_HTTP_PAYLOAD = os.environ.get("SMS_HTTP_PAYLOAD", '{"to": "{to}", "body": "{body}", "id": "{id}"}')
+SMS_HTTP_FORMAT = os.environ.get("SMS_HTTP_FORMAT", "json")
+# For gateways that answer "200 OK" even when they refuse: a regular expression the answer must match.
+SMS_HTTP_OK_PATTERN = os.environ.get("SMS_HTTP_OK_PATTERN", "")
 NOTIFY_MAX_ATTEMPTS = env_int("NOTIFY_MAX_ATTEMPTS", 6)
 NOTIFY_BACKOFF_SECONDS = env_int("NOTIFY_BACKOFF_SECONDS", 60)
 NOTIFY_SWEEP_SECONDS = env_int("NOTIFY_SWEEP_SECONDS", 60)

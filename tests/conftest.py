@@ -45,3 +45,7 @@ def _fast_password_hashing(settings):
         "django.contrib.auth.hashers.MD5PasswordHasher",
         "django.contrib.auth.hashers.PBKDF2PasswordHasher",  # hashes made before the switch still verify
     ]
+
+
+# A real OpenID Connect provider for the single sign-on tests (pages and browser alike).
+from tests.oidc import provider, sso  # noqa: E402, F401
