@@ -8,9 +8,10 @@ A backend either returns (the message is out) or raises (the outbox retries it l
 import fcntl
 import json
 import logging
+import re
 from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 from urllib.request import Request, urlopen
 
 from django.conf import settings
@@ -56,21 +57,92 @@ def sms_file(message: Outbox) -> None:
         file.flush()
 
 
+# What SMS_HTTP_PAYLOAD's values may name. A value that is exactly one placeholder keeps its type
+# (the id stays a number); anywhere else placeholders are replaced inside the text.
+PLACEHOLDER = re.compile(r"\{(to|to_digits|to_local|body|id)\}")
+
+
+def gateway_fields(message: Outbox) -> dict:
+    """The values a gateway template can use for one message."""
+    digits = message.recipient.lstrip("+")
+    # Bangladeshi gateways mostly want the national form 01XXXXXXXXX; others get the full number.
+    local = "0" + digits[3:] if digits.startswith("880") else digits
+    return {"to": message.recipient, "to_digits": digits, "to_local": local, "body": message.body, "id": message.pk}
+
+
+def gateway_payload(template: str, message: Outbox) -> dict:
+    """SMS_HTTP_PAYLOAD (a JSON object) with the message's values put in its placeholders."""
+    fields = gateway_fields(message)
+
+    def fill(value):
+        if isinstance(value, dict):
+            return {key: fill(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [fill(item) for item in value]
+        if not isinstance(value, str):
+            return value
+        whole = PLACEHOLDER.fullmatch(value)
+        if whole:
+            return fields[whole.group(1)]
+        # One pass over the template: a "{to}" inside the message's own text is left alone.
+        return PLACEHOLDER.sub(lambda found: str(fields[found.group(1)]), value)
+
+    return fill(parse_payload_template(template))
+
+
+def parse_payload_template(template: str) -> dict:
+    try:
+        parsed = json.loads(template)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"SMS_HTTP_PAYLOAD is not valid JSON: {exc}") from exc
+    if not isinstance(parsed, dict):
+        raise ImproperlyConfigured("SMS_HTTP_PAYLOAD must be a JSON object")
+    return parsed
+
+
+def _flat(payload: dict) -> list[tuple[str, str]]:
+    """A form or query string carries only text: nested values go as JSON."""
+    return [
+        (key, value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
+        for key, value in payload.items()
+    ]
+
+
 def sms_http(message: Outbox) -> None:
-    """POST ``{to, body, id}`` as JSON to SMS_HTTP_URL; anything but a 2xx answer is an error."""
+    """Send through an HTTP gateway as SMS_HTTP_* describe; any answer but a 2xx is an error.
+
+    The default sends ``{"to", "body", "id"}`` as a JSON POST with a bearer token. SMS_HTTP_PAYLOAD
+    reshapes it for a real gateway (its field names, an API key, a sender ID), SMS_HTTP_FORMAT picks
+    JSON, a form, or a GET query string, and SMS_HTTP_OK_PATTERN checks the gateway's own answer for
+    gateways that report refusals with "200 OK".
+    """
     url = settings.SMS_HTTP_URL
     if urlsplit(url).scheme not in {"http", "https"}:
         raise ImproperlyConfigured(f"SMS_HTTP_URL must be an http(s) URL, not {url!r}")
-    headers = {"Content-Type": "application/json"}
+    # The outbox id lets the gateway drop a message it has already taken.
+    payload = gateway_payload(settings.SMS_HTTP_PAYLOAD, message)
+    headers = {}
     if settings.SMS_HTTP_TOKEN:
         headers["Authorization"] = f"Bearer {settings.SMS_HTTP_TOKEN}"
-    # The outbox id lets the gateway drop a message it has already taken.
-    payload = json.dumps({"to": message.recipient, "body": message.body, "id": message.pk}).encode()
+    data = None
+    if settings.SMS_HTTP_FORMAT == "query":
+        url = f"{url}{'&' if urlsplit(url).query else '?'}{urlencode(_flat(payload))}"
+    elif settings.SMS_HTTP_FORMAT == "form":
+        headers["Content-Type"] = "application/x-www-form-urlencoded; charset=utf-8"
+        data = urlencode(_flat(payload)).encode()
+    elif settings.SMS_HTTP_FORMAT == "json":
+        headers["Content-Type"] = "application/json; charset=utf-8"
+        data = json.dumps(payload, ensure_ascii=False).encode()
+    else:
+        raise ImproperlyConfigured(f"SMS_HTTP_FORMAT must be json, form or query, not {settings.SMS_HTTP_FORMAT!r}")
     # The scheme is checked above, so neither line can be pointed at a local file.
-    request = Request(url, data=payload, headers=headers, method="POST")  # noqa: S310
+    request = Request(url, data=data, headers=headers, method="GET" if data is None else "POST")  # noqa: S310
     with urlopen(request, timeout=settings.SMS_HTTP_TIMEOUT) as response:  # noqa: S310
         if not 200 <= response.status < 300:
             raise GatewayError(f"SMS gateway answered HTTP {response.status}")
+        answer = response.read(4096).decode("utf-8", "replace")
+    if settings.SMS_HTTP_OK_PATTERN and not re.search(settings.SMS_HTTP_OK_PATTERN, answer):
+        raise GatewayError(f"SMS gateway refused the message: {answer[:200]}")
 
 
 SMS_BACKENDS: dict[str, Callable[[Outbox], None]] = {"console": sms_console, "file": sms_file, "http": sms_http}

@@ -4,6 +4,7 @@ import json
 import threading
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from django.utils import timezone
@@ -34,19 +35,33 @@ class Gateway(ThreadingHTTPServer):
 
 
 class GatewayHandler(BaseHTTPRequestHandler):
+    """Records each request; an answer is a status code, ``(status, body)`` or ``"hang"``."""
+
     def do_POST(self):
-        gateway: Gateway = self.server
         length = int(self.headers["Content-Length"])
-        gateway.received.append(
-            {"authorization": self.headers.get("Authorization"), "json": json.loads(self.rfile.read(length))}
+        raw = self.rfile.read(length)
+        kind = self.headers.get("Content-Type", "")
+        seen = {"authorization": self.headers.get("Authorization"), "content_type": kind}
+        seen["json" if kind.startswith("application/json") else "form"] = (
+            json.loads(raw) if kind.startswith("application/json") else dict(parse_qsl(raw.decode()))
         )
+        self.answer(seen)
+
+    def do_GET(self):
+        self.answer({"query": dict(parse_qsl(urlsplit(self.path).query)), "path": urlsplit(self.path).path})
+
+    def answer(self, seen):
+        gateway: Gateway = self.server
+        gateway.received.append(seen)
         answer = gateway.answers.pop(0) if len(gateway.answers) > 1 else gateway.answers[0]
         if answer == "hang":
             gateway.release.wait(10)
             return
-        self.send_response(answer)
-        self.send_header("Content-Length", "0")
+        status, body = answer if isinstance(answer, tuple) else (answer, "")
+        self.send_response(status)
+        self.send_header("Content-Length", str(len(body.encode())))
         self.end_headers()
+        self.wfile.write(body.encode())
 
     def log_message(self, format, *args):
         pass
@@ -85,9 +100,77 @@ def test_the_gateway_gets_to_body_and_id_as_json_with_the_bearer_token(gateway, 
     assert server.received == [
         {
             "authorization": "Bearer s3cret",
+            "content_type": "application/json; charset=utf-8",
             "json": {"to": "+8801712345678", "body": "Received. Tracking 1234 5678 90", "id": message.pk},
         }
     ]
+
+
+def test_a_payload_template_shapes_a_json_request_for_the_gateway(gateway, settings):
+    server = gateway(200)
+    settings.SMS_HTTP_PAYLOAD = json.dumps(
+        {"api_key": "k-123", "senderid": "GRS", "msisdn": "{to_digits}", "sms": "{body}", "csms_id": "grs-{id}"}
+    )
+    # Bangla text, and the message's own braces are not taken for placeholders.
+    message = notify_sms(to="01712345678", body="অভিযোগ গৃহীত {to}")
+
+    assert outbox_deliver(outbox_id=message.pk).status == Outbox.Status.SENT
+    assert server.received[0]["json"] == {
+        "api_key": "k-123",
+        "senderid": "GRS",
+        "msisdn": "8801712345678",
+        "sms": "অভিযোগ গৃহীত {to}",
+        "csms_id": f"grs-{message.pk}",
+    }
+
+
+def test_a_form_gateway_gets_a_url_encoded_body(gateway, settings):
+    server = gateway(200)
+    settings.SMS_HTTP_FORMAT = "form"
+    settings.SMS_HTTP_PAYLOAD = '{"number": "{to_local}", "message": "{body}", "type": "unicode"}'
+    message = notify_sms(to="+8801712345678", body="অভিযোগ নম্বর ১২৩৪ & more")
+
+    assert outbox_deliver(outbox_id=message.pk).status == Outbox.Status.SENT
+    assert server.received[0]["content_type"].startswith("application/x-www-form-urlencoded")
+    assert server.received[0]["form"] == {
+        "number": "01712345678",
+        "message": "অভিযোগ নম্বর ১২৩৪ & more",
+        "type": "unicode",
+    }
+
+
+def test_a_query_gateway_gets_a_get_request_and_its_answer_is_checked(gateway, settings):
+    server = gateway((200, '{"response_code": 1007, "error": "Balance insufficient"}'), (200, '{"response_code": 202}'))
+    settings.SMS_HTTP_FORMAT = "query"
+    settings.SMS_HTTP_URL = server.url + "?api_key=k-1"
+    settings.SMS_HTTP_PAYLOAD = '{"number": "{to_digits}", "message": "{body}"}'
+    settings.SMS_HTTP_OK_PATTERN = r'"response_code":\s*202'
+    message = notify_sms(to="+971501234567", body="Received.")
+
+    message = outbox_deliver(outbox_id=message.pk)
+    assert message.status == Outbox.Status.PENDING
+    assert "Balance insufficient" in message.last_error
+    time_passes(message)
+    assert outbox_deliver(outbox_id=message.pk).status == Outbox.Status.SENT
+
+    assert server.received[-1] == {
+        "path": "/sms/send",
+        "query": {"api_key": "k-1", "number": "971501234567", "message": "Received."},
+    }
+
+
+def test_a_broken_gateway_configuration_is_reported_at_start_up(settings):
+    from django.core.checks import run_checks
+
+    settings.SMS_BACKEND = "http"
+    settings.SMS_HTTP_URL = "ftp://gateway"
+    settings.SMS_HTTP_PAYLOAD = '{"to": "{to}",'
+    settings.SMS_HTTP_FORMAT = "xml"
+    settings.SMS_HTTP_OK_PATTERN = "("
+    problems = " ".join(e.msg for e in run_checks() if e.id == "notifications.E001")
+
+    for setting in ("SMS_HTTP_URL", "SMS_HTTP_PAYLOAD", "SMS_HTTP_FORMAT", "SMS_HTTP_OK_PATTERN"):
+        assert setting in problems
 
 
 def test_a_failing_gateway_is_retried_with_back_off_then_the_message_is_marked_failed(gateway, settings):
