@@ -13,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import formats, timezone
 from django.utils.functional import Promise
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
@@ -40,6 +41,7 @@ from grievances.selectors import (
     attachment_for,
     forward_targets,
     grievance_for,
+    grievance_forwarded_away,
     grievance_late,
     grievances_in_inbox_listed,
     inbox_filter_options,
@@ -190,12 +192,43 @@ def _slug(action: str) -> str:
 
 _ACTION_OF_SLUG = {_slug(action): action for action in ACTIONS}
 
+GONE = gettext_lazy("Grievance %(number)s was forwarded to %(office)s on %(when)s and is no longer with your office.")
+GONE_UNDONE = gettext_lazy(
+    "Nothing was done: grievance %(number)s was forwarded to %(office)s on %(when)s, while your page was open."
+)
+
 
 def _grievance_or_404(user, number: str, **kwargs) -> Grievance:
     try:
         return grievance_for(user, number, **kwargs)
     except OutOfScope:
         raise Http404 from None
+
+
+class _ForwardedAway(Exception):
+    """The grievance left the user's scope by a forward from their office (see ``_gone``)."""
+
+
+def _grievance_here(request: HttpRequest, number: str, **kwargs) -> Grievance:
+    """Like ``_grievance_or_404``, but a grievance a colleague forwarded away raises ``_ForwardedAway``."""
+    try:
+        return grievance_for(request.user, number, **kwargs)
+    except OutOfScope:
+        if grievance_forwarded_away(request.user, number) is None:
+            raise Http404 from None
+        raise _ForwardedAway from None
+
+
+def _gone(request: HttpRequest, number: str, message) -> HttpResponse:
+    """Back to the inbox, saying where the grievance went (only the sending office gets here)."""
+    away = grievance_forwarded_away(request.user, number)
+    if away is None:
+        raise Http404
+    when = formats.date_format(timezone.localtime(away.at), "SHORT_DATETIME_FORMAT")
+    messages.warning(
+        request, message % {"number": tracking.display(away.number), "office": away.to_office.name, "when": when}
+    )
+    return redirect("grievances:inbox")
 
 
 # --- Inbox ------------------------------------------------------------------------------------------
@@ -238,7 +271,10 @@ def inbox(request: HttpRequest) -> HttpResponse:
 @login_required
 def official_detail(request: HttpRequest, tracking_number: str) -> HttpResponse:
     """A grievance in the user's scope with its timeline, attachments and the actions they may take now."""
-    grievance = _grievance_or_404(request.user, tracking_number, timeline=True)
+    try:
+        grievance = _grievance_here(request, tracking_number, timeline=True)
+    except _ForwardedAway:
+        return _gone(request, tracking_number, GONE)
     return _detail(request, grievance)
 
 
@@ -333,7 +369,10 @@ def official_action(request: HttpRequest, tracking_number: str, action: str) -> 
     page = ACTIONS.get(_ACTION_OF_SLUG.get(action, ""))
     if page is None:
         raise Http404
-    grievance = _grievance_or_404(request.user, tracking_number)
+    try:
+        grievance = _grievance_here(request, tracking_number)
+    except _ForwardedAway:
+        return _gone(request, tracking_number, GONE_UNDONE)
     form = page.form(request.POST, prefix=action)
     if not form.is_valid():
         messages.error(request, _("Nothing was done: please check what you wrote."))
@@ -344,7 +383,8 @@ def official_action(request: HttpRequest, tracking_number: str, action: str) -> 
             grievance_id=grievance.pk, actor=request.user, expected_version=form.cleaned_data["version"], **values
         )
     except OutOfScope:
-        raise Http404 from None
+        # Forwarded away between reading it and locking it.
+        return _gone(request, tracking_number, GONE_UNDONE)
     except errors.DomainError as exc:
         if exc.field in form.fields:
             form.add_error(exc.field, exc.message)
@@ -377,7 +417,7 @@ def _again(request: HttpRequest, number: str, form: ActionForm, *, status: int, 
         grievance = grievance_for(request.user, number, timeline=True)
     except OutOfScope:
         # A colleague forwarded it meanwhile: it is no longer this user's to see.
-        return redirect("grievances:inbox")
+        return _gone(request, number, GONE_UNDONE)
     if refresh:
         data = form.data.copy()
         data[form.add_prefix("version")] = str(grievance.version)

@@ -1,6 +1,7 @@
 """Reads of grievances, always scoped to who is asking."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db import connections
 from django.db.models import (
@@ -26,7 +27,7 @@ from django.utils import timezone
 from charters.models import CharterService, ServiceCategory
 from charters.selectors import services_public
 from grievances import tracking
-from grievances.models import Attachment, Grievance, GrievanceEvent
+from grievances.models import Attachment, EventKind, Grievance, GrievanceEvent
 from grievances.permissions import OutOfScope
 from grievances.services import access_code_matches
 from grievances.workflow import OPEN_STATUSES, Status
@@ -116,6 +117,41 @@ def grievances_visible_to(user) -> QuerySet[Grievance]:
     if scope.handling:
         condition |= Q(current_office_id__in=sorted(scope.handling))
     return grievances.filter(condition) if condition else grievances.none()
+
+
+@dataclass(frozen=True)
+class ForwardedAway:
+    """Where a grievance went when it left the user's scope: they (or a colleague) sent it there."""
+
+    number: str
+    to_office: Office
+    at: datetime
+
+
+def grievance_forwarded_away(user, tracking_number: str) -> ForwardedAway | None:
+    """If the grievance's last move was a forward *out of* an office in the user's scope, where it went.
+
+    A page drawn before a colleague forwarded the grievance away then says so, instead of a bare 404.
+    It names only the receiving office, which the sending office chose and already knows; for anyone
+    else (and for a number that does not exist) this is ``None``, like any grievance out of scope.
+    """
+    try:
+        digits = tracking.normalise(tracking_number)
+    except tracking.InvalidTrackingNumber:
+        return None
+    last = (
+        GrievanceEvent.objects.filter(grievance__tracking_number=digits, kind=EventKind.FORWARDED)
+        .order_by("-at", "-id")
+        .first()
+    )
+    if last is None:
+        return None
+    codes = [last.data.get("from"), last.data.get("to")]
+    offices = {office.code: office for office in Office.objects.filter(code__in=codes)}
+    sender, receiver = offices.get(codes[0]), offices.get(codes[1])
+    if sender is None or receiver is None or not scope_of(user).covers(sender):
+        return None
+    return ForwardedAway(number=digits, to_office=receiver, at=last.at)
 
 
 def grievances_in_inbox(user) -> QuerySet[Grievance]:

@@ -314,8 +314,8 @@ LOGGING = {
     # reach a log, whatever LOG_LEVEL says.
     "loggers": {
         "PIL": {"level": "WARNING"},
-        # django-axes announces itself on every start; its lockout warnings still get through.
-        "axes.apps": {"level": "WARNING"},
+        # django-axes logs every sign-in at INFO; its failures and lockouts are warnings and get through.
+        "axes": {"level": "WARNING"},
     },
 }
 

@@ -10,11 +10,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image
 
+from grievances import tracking
 from grievances.models import Grievance, IdentityAccess
 from grievances.services import (
     grievance_accept,
     grievance_appeal,
     grievance_file,
+    grievance_forward,
     grievance_resolve,
 )
 from offices.models import Office, Role
@@ -434,6 +436,41 @@ def test_a_stale_page_is_told_the_grievance_changed_and_keeps_what_was_typed(wor
     # The page now carries the current version: sending the kept text again goes through.
     assert f'name="reject-version" value="{grievance.version}"' in page
     assert act(client, grievance, "reject", reason="Not a GRS matter").status_code == 302
+
+
+def test_a_page_left_open_while_a_colleague_forwarded_the_grievance_away_says_where_it_went(world, as_user):
+    grievance = file(world["dss"])
+    client = as_user(world["gro"])
+    colleague = AppointmentFactory(role=Role.GRO, office=world["dss"]).user
+    grievance_forward(
+        grievance_id=grievance.pk, actor=colleague, to_office=world["mofood"], reason="Food ministry's programme"
+    )
+
+    response = act(client, grievance, "resolve", version=1, resolution="Paid in full")
+    assert response.status_code == 302 and response["Location"] == INBOX
+    inbox = client.get(INBOX).content.decode()
+    number = tracking.display(grievance.tracking_number)
+    assert f"Nothing was done: grievance {number} was forwarded to Ministry of Food on" in inbox
+    grievance.refresh_from_db()
+    assert (grievance.current_office, grievance.closed_at) == (world["mofood"], None)
+
+    # Following an old link to it says the same, without the grievance itself.
+    opened = client.get(detail_url(grievance))
+    assert opened.status_code == 302 and opened["Location"] == INBOX
+    assert f"Grievance {number} was forwarded to Ministry of Food on" in client.get(INBOX).content.decode()
+
+
+def test_only_the_sending_office_learns_where_a_forwarded_grievance_went(world, as_user):
+    grievance = file(world["dss"])
+    grievance_forward(grievance_id=grievance.pk, actor=world["gro"], to_office=world["mofood"], reason="Misrouted")
+
+    # The district below DSS never held it: out of scope is a plain 404.
+    assert as_user(world["gro_district"]).get(detail_url(grievance)).status_code == 404
+    # Once the food ministry forwards it on, DSS is no longer the sender of its last move.
+    grievance_forward(
+        grievance_id=grievance.pk, actor=world["gro_food"], to_office=world["upazila"], reason="Upazila office pays it"
+    )
+    assert as_user(world["gro"]).get(detail_url(grievance)).status_code == 404
 
 
 def test_a_move_the_workflow_refuses_is_shown_with_a_reload_hint(world, as_user):
