@@ -27,7 +27,7 @@ from django.utils import timezone
 from charters.models import CharterService, ServiceCategory
 from charters.selectors import services_public
 from grievances import tracking
-from grievances.models import Attachment, EventKind, Grievance, GrievanceEvent
+from grievances.models import Attachment, EventKind, Grievance, GrievanceEvent, deadline_expression
 from grievances.permissions import OutOfScope
 from grievances.services import access_code_matches
 from grievances.workflow import OPEN_STATUSES, Status
@@ -169,13 +169,7 @@ def grievances_in_inbox(user) -> QuerySet[Grievance]:
     grievances = Grievance.objects.filter(condition) if condition else Grievance.objects.none()
     return (
         grievances.select_related("current_office", "category")
-        .annotate(
-            deadline=Case(
-                When(status=Status.APPEALED, then=F("appeal_due_date")),
-                default=F("due_date"),
-                output_field=DateField(),
-            )
-        )
+        .annotate(deadline=deadline_expression())
         .order_by("deadline", "pk")
     )
 
