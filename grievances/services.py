@@ -21,6 +21,7 @@ from django.utils.translation import ngettext
 
 from accounts.models import User
 from charters.models import CharterService
+from dashboards.tally import tally_event, tally_hold, tally_overdue
 from grievances import tracking, workflow
 from grievances.attachments import clean_uploads
 from grievances.models import (
@@ -118,7 +119,7 @@ def record_event(
     data: dict | None = None,
 ) -> GrievanceEvent:
     """Append one entry to the grievance's timeline."""
-    return GrievanceEvent.objects.create(
+    event = GrievanceEvent.objects.create(
         grievance=grievance,
         kind=kind,
         actor=actor,
@@ -127,6 +128,8 @@ def record_event(
         internal_note=internal_note,
         data=data or {},
     )
+    tally_event(grievance, event)  # the dashboards' counts, in the same transaction
+    return event
 
 
 def _fingerprint(fields: dict, uploads: list) -> str:
@@ -414,7 +417,7 @@ def _lock(grievance_id: int, *, actor: User, action: str, expected_version: int 
         raise
     if stale and grievance.status != done:
         raise _changed(grievance)
-    return grievance
+    return tally_hold(grievance)
 
 
 def _changed(grievance: Grievance) -> GrievanceChanged:
@@ -727,7 +730,7 @@ def _lock_for_complainant(number: str, *, phone: str, code: str) -> Grievance:
         raise ComplainantNotFound(
             _("No grievance has this tracking number with this phone number or access code. Please check both.")
         ) from None
-    return Grievance.objects.select_for_update().get(pk=found.pk)
+    return tally_hold(Grievance.objects.select_for_update().get(pk=found.pk))
 
 
 # --- SLA: the overdue sweep, and the officials it tells -----------------------------------------------
@@ -774,6 +777,7 @@ def grievance_sla_sweep(*, now: datetime | None = None) -> SweepResult:
             )
             for row in rows
         )
+        tally_overdue([row.id for row in rows], at=now)
         messages = _send_overdue_digests(rows)
     return SweepResult(overdue=len(rows), offices=len({row.office_id for row in rows}), messages=messages)
 

@@ -7,4 +7,5 @@ urlpatterns = [
     path("", include("offices.api_urls")),
     path("", include("charters.api_urls")),
     path("", include("grievances.api_urls")),
+    path("", include("dashboards.api_urls")),
 ]
