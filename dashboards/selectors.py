@@ -346,6 +346,8 @@ class _Grouping:
     columns: int = 1
     by_office: bool = True
     joins: Callable[[str, str], str] | None = None
+    # Rows keyed by their office's path (the drill-down): the state query then tells the row's own office.
+    by_path: bool = False
 
 
 def _run(sql: str, params: list) -> list[tuple]:
@@ -362,9 +364,9 @@ def _office_join(filters: _Filters, group: _Grouping) -> str:
 
 
 def _state_rows(filters: _Filters, family: str, group: _Grouping) -> list[tuple]:
-    """(key..., at_root, status, overdue, n): ``at_root`` is 1 for the row's own office (``by_office``)."""
+    """(key..., at_root, status, overdue, n): ``at_root`` is 1 for the row's own office (``by_path``)."""
     key_sql, key_params = group.key("o")
-    if group.by_office:
+    if group.by_path:
         at_root, root_params = f"CASE WHEN o.path = ({key_sql}) THEN 1 ELSE 0 END", list(key_params)
     else:
         at_root, root_params = "0", []
@@ -512,7 +514,7 @@ def _office_grouping(region: Region) -> tuple[_Grouping, list[OfficeRow]]:
     partition the scope, and each is keyed by its office's path."""
     if region.everything:
         rows = [OfficeRow(office, True) for office in Office.objects.filter(depth=1).order_by("path")]
-        return _Grouping(key=lambda a: (f"substr({a}.path, 1, %s)", [PATH_STEP])), rows
+        return _Grouping(key=lambda a: (f"substr({a}.path, 1, %s)", [PATH_STEP]), by_path=True), rows
     if len(region.units) == 1 and region.units[0].subtree:
         root = region.units[0].office
         children = Office.objects.filter(parent=root).order_by("path")
@@ -524,7 +526,7 @@ def _office_grouping(region: Region) -> tuple[_Grouping, list[OfficeRow]]:
                 len(root.path) + PATH_STEP,
             ]
 
-        return _Grouping(key=below), rows
+        return _Grouping(key=below, by_path=True), rows
 
     def each_unit(a: str) -> tuple[str, list]:
         parts, params = [], []
@@ -534,7 +536,7 @@ def _office_grouping(region: Region) -> tuple[_Grouping, list[OfficeRow]]:
             params.extend([*unit_params, unit.office.path])
         return f"CASE {' '.join(parts)} END", params
 
-    return _Grouping(key=each_unit), [OfficeRow(unit.office, unit.subtree) for unit in region.units]
+    return _Grouping(key=each_unit, by_path=True), [OfficeRow(unit.office, unit.subtree) for unit in region.units]
 
 
 def _district_joins(a: str, area: str) -> str:

@@ -1,0 +1,20 @@
+"""``manage.py rebuild_tallies``: recompute the dashboard tallies from the grievances (back-fill, repair)."""
+
+from django.core.management.base import BaseCommand
+
+from dashboards.tally import tallies_rebuild
+
+
+class Command(BaseCommand):
+    # argparse cannot format lazy strings, and Django's own commands keep their --help in English too.
+    help = (
+        "Empty the dashboard tallies and recompute them from every grievance and event, in one transaction "
+        "(dashboards show the old figures until it commits). For grievances loaded without the services, "
+        "or to repair the tallies."
+    )
+
+    def handle(self, *args, **options):
+        result = tallies_rebuild()
+        self.stdout.write(
+            f"{result.grievances} grievances: {result.state_rows} state and {result.flow_rows} flow tally rows."
+        )
