@@ -157,3 +157,51 @@ class FlowTally(_Tally):
 
     def __str__(self) -> str:
         return f"{self.office_id} {self.family}/{self.grain} {self.period} {self.kind}: {self.n}"
+
+
+class ReportStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Being prepared")
+    DONE = "done", _("Ready")
+    FAILED = "failed", _("Failed")
+
+
+def _report_path(instance: "ReportJob", filename: str) -> str:
+    # One folder per job: a second run of the same job overwrites its own files, never another's.
+    return f"reports/{instance.month:%Y-%m}/{instance.pk}/{filename}"
+
+
+class ReportJob(models.Model):
+    """One monthly report of a ministry (or any office in the asker's scope), asked for by a user and
+    prepared by a Celery task: figures only, never a complainant's personal data."""
+
+    requested_by = models.ForeignKey(
+        "accounts.User", on_delete=models.CASCADE, related_name="+", verbose_name=_("requested by")
+    )
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="+", verbose_name=_("office"))
+    month = models.DateField(_("month"), help_text=_("The first day of the month reported on."))
+    language = models.CharField(max_length=8, default="bn")
+    status = models.CharField(max_length=8, choices=ReportStatus.choices, default=ReportStatus.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)
+    error = models.TextField(blank=True, default="")
+    pdf = models.FileField(upload_to=_report_path, max_length=200, blank=True)
+    xlsx = models.FileField(upload_to=_report_path, max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # Touched by every progress step: a "running" job whose heartbeat stopped was lost with its worker.
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("monthly report")
+        verbose_name_plural = _("monthly reports")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(progress__gte=0) & Q(progress__lte=100), name="reportjob_progress_0_to_100"
+            ),
+        ]
+        indexes = [models.Index(fields=["requested_by", "-created_at"], name="reportjob_requester_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.office_id} {self.month:%Y-%m} {self.status} {self.progress}%"
