@@ -1,0 +1,41 @@
+/* A monthly report's page: poll its status while it is prepared, move the progress bar, and show the
+ * download links (or the error) once it is finished. Without JavaScript the page refreshes itself. */
+(function () {
+  "use strict";
+  const box = document.getElementById("report");
+  if (!box || !window.fetch || box.dataset.finished === "1") return;
+  const bar = document.getElementById("report-progress");
+  const percent = document.getElementById("report-percent");
+  const status = document.getElementById("report-status");
+  const error = document.getElementById("report-error");
+  const downloads = document.getElementById("report-downloads");
+  let delay = 1000;
+
+  function show(state) {
+    bar.value = state.progress;
+    bar.textContent = state.progress + "%";
+    percent.textContent = state.progress + "%";
+    status.textContent = state.status_label;
+    if (state.error) {
+      error.textContent = state.error;
+      error.hidden = false;
+    }
+    if (state.status === "done") downloads.hidden = false;
+  }
+
+  function poll() {
+    fetch(box.dataset.statusUrl, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+      .then((response) => (response.ok ? response.json() : Promise.reject(response.status)))
+      .then((state) => {
+        show(state);
+        if (!state.finished) window.setTimeout(poll, delay);
+      })
+      .catch(() => {
+        // A dropped link: try again, less often.
+        delay = Math.min(delay * 2, 15000);
+        window.setTimeout(poll, delay);
+      });
+  }
+
+  window.setTimeout(poll, delay);
+})();
