@@ -9,6 +9,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 
+def not_a_password_attempt(request, credentials=None) -> bool:
+    """Lockouts guard passwords. A single sign-on comes back with no username (the provider checked
+    the password); counting its failures would lock out every official behind the same address."""
+    return not (credentials or {}).get("username")
+
+
 def lockout_message(request) -> str:
     cool_off = get_cool_off(request)
     minutes = max(1, math.ceil(cool_off.total_seconds() / 60)) if cool_off else 0

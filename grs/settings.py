@@ -276,6 +276,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("GRS_SIGNIN_LOCKOUT_MINUTES", 15))
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "grs.api.client_ip"
+AXES_WHITELIST_CALLABLE = "accounts.lockout.not_a_password_attempt"
 
 # Single sign-on through a government identity provider such as Nothi; on when a client ID is set.
 # The endpoints are those of the provider's /.well-known/openid-configuration

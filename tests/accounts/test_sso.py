@@ -144,3 +144,27 @@ def test_a_half_configured_sign_on_is_reported_at_start_up():
     with override_settings(OIDC_RP_CLIENT_ID="grs", OIDC_OP_TOKEN_ENDPOINT=""):
         errors = [e for e in run_checks() if e.id == "accounts.E001"]
     assert any("OIDC_OP_TOKEN_ENDPOINT" in e.msg for e in errors)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_refused_sign_ons_do_not_lock_out_colleagues_signing_on_from_the_same_office(sso, live_server, settings):
+    settings.AXES_FAILURE_LIMIT = 3
+    UserFactory(username="gro", full_name="Karim", sso_subject="nothi-11")
+    for _ in range(4):
+        sign_on(live_server.url, "nothi-unknown")
+
+    browser, _landing = sign_on(live_server.url, "nothi-11")
+
+    assert signed_in_as(browser, live_server.url) == "Karim"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_provider_that_does_not_answer_is_reported_and_the_password_remains(sso, live_server, settings):
+    UserFactory(username="gro", sso_subject="nothi-12")
+    settings.OIDC_OP_TOKEN_ENDPOINT = "http://127.0.0.1:9/token"  # nothing listens on the discard port
+
+    browser, landing = sign_on(live_server.url, "nothi-12")
+
+    assert "Nothi did not answer" in landing.text
+    assert 'name="password"' in landing.text
+    assert signed_in_as(browser, live_server.url) is None
