@@ -9,6 +9,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("accounts.urls")),
     path("", include("grievances.urls")),
+    path("", include("dashboards.urls")),
     path("reports/", include("dashboards.report_urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("grs.api_urls")),
