@@ -237,10 +237,19 @@ def grievance_late(grievance: Grievance) -> bool:
     )
 
 
-def inbox_waiting(user) -> int | None:
-    """How many grievances wait untouched in the user's inbox (submitted ones at the offices where they are
-    GRO, appeals at those where they are Appeal Officer), or None when they handle no office's grievances.
-    One query: every page's header asks it."""
+@dataclass(frozen=True)
+class HeaderLinks:
+    """What an official's page header links to: ``inbox_waiting`` is None for someone with no inbox."""
+
+    inbox_waiting: int | None = None
+    dashboard: bool = False
+    reports: bool = False
+
+
+def header_links(user) -> HeaderLinks:
+    """The inbox (with how many grievances wait untouched in it: submitted ones at the offices where the
+    user is GRO, appeals at those where they are Appeal Officer), the dashboard and the monthly reports,
+    as far as the user's appointments give them. One query: every page's header asks it."""
     waiting = (
         Grievance.objects.filter(current_office_id=OuterRef("office_id"), status=OuterRef("waits"))
         .order_by()
@@ -250,11 +259,12 @@ def inbox_waiting(user) -> int | None:
     )
     rows = (
         Appointment.objects.current()
-        .filter(user=user, role__in=HANDLING_ROLES)
+        .filter(user=user, role__in=[Role.CABINET_MONITOR, Role.FOCAL_POINT, *HANDLING_ROLES])
         .annotate(
             waits=Case(
                 When(role=Role.GRO, then=Value(Status.SUBMITTED)),
-                default=Value(Status.APPEALED),
+                When(role=Role.APPEAL_OFFICER, then=Value(Status.APPEALED)),
+                default=Value(""),
                 output_field=CharField(),
             )
         )
@@ -262,8 +272,13 @@ def inbox_waiting(user) -> int | None:
         .values_list("office_id", "role", "n")
     )
     # Two appointments in one role at one office are one inbox, counted once.
-    counts = {(office_id, role): n for office_id, role, n in rows}
-    return sum(counts.values()) if counts else None
+    counts, roles = {}, set()
+    for office_id, role, n in rows:
+        roles.add(role)
+        if role in HANDLING_ROLES:
+            counts[(office_id, role)] = n
+    watches = bool(roles & {Role.CABINET_MONITOR, Role.FOCAL_POINT})
+    return HeaderLinks(inbox_waiting=sum(counts.values()) if counts else None, dashboard=bool(roles), reports=watches)
 
 
 def inbox_filter_options(user, *, scope: Scope | None = None) -> tuple[list[ServiceCategory], list[CharterService]]:
