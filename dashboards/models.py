@@ -9,12 +9,18 @@ Two tallies, both kept exact by :mod:`dashboards.tally` inside the transaction o
 * :class:`FlowTally` — a flow: how many times something happened at an office on a day (filed,
   forwarded in / out, resolved, rejected, closed, appealed, appeal decided, rated, marked overdue).
 
+Every change is written twice over: at the office itself (``subtree`` False) and, summed, at the office
+and each office above it (``subtree`` True: the office's whole subtree). A scope then reads the rows of the
+few offices that make its rows (its own office, and each child's subtree), never every office below it.
+
 Every change is written at four **grains** (day, week, month, year) so that a date range is read as
 a few whole years and months plus at most two partial months of days, and a trend as one row set per
 week or month: the rows read stay few at millions of grievances. Every change is also written in three
 **families**, each a breakdown with as few dimensions as it needs: ``core`` (office, type, simulated:
 totals, child offices, districts, trends), ``category`` (plus category, programme, G2P flag) and
-``channel`` (plus channel). Dimensions a family does not break down by hold 0 / "".
+``channel`` (plus channel), ``district`` (the district of the office, in ``category``: the district
+breakdown). Dimensions a family does not break down by hold 0 / "". The breakdown families keep only
+whether a grievance is open or settled (``status`` "open" or "settled"), not which status it is in.
 """
 
 from django.db import models
@@ -39,6 +45,7 @@ class Family(models.TextChoices):
     CORE = "core", _("All grievances")
     CATEGORY = "category", _("By category and programme")
     CHANNEL = "channel", _("By channel")
+    DISTRICT = "district", _("By district")
 
 
 class FlowKind(models.TextChoices):
@@ -56,12 +63,21 @@ class FlowKind(models.TextChoices):
     OVERDUE = "overdue", _("Marked overdue")
 
 
+class SettledOrOpen(models.TextChoices):
+    """The state tally's ``status`` in the breakdown families, which need no more than this."""
+
+    OPEN = "open", _("Open")
+    SETTLED = "settled", _("Settled")
+
+
 class _Tally(models.Model):
     """The dimensions both tallies share. ``category`` and ``programme`` are ids, 0 for none: plain
     integers rather than nullable keys, because NULLs never conflict in a unique index and the upsert
     (``INSERT ... ON CONFLICT DO UPDATE``) must find the row it adds to."""
 
     office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="+", db_index=False)
+    # True: the sum over the office and every office below it; False: the office alone.
+    subtree = models.BooleanField(default=False)
     family = models.CharField(max_length=8, choices=Family.choices)
     grain = models.CharField(max_length=1, choices=Grain.choices)
     period = models.DateField()
@@ -82,7 +98,7 @@ class StateTally(_Tally):
     (Asia/Dhaka date of ``submitted_at``) in ``period``. One grievance is in exactly one row per family
     and grain: filing adds it, every change of holder, status or overdue mark moves it."""
 
-    status = models.CharField(max_length=16, choices=Status.choices)
+    status = models.CharField(max_length=16, choices=[*Status.choices, *SettledOrOpen.choices])
     overdue = models.BooleanField()
 
     class Meta:
@@ -92,6 +108,7 @@ class StateTally(_Tally):
             models.UniqueConstraint(
                 fields=[
                     "office",
+                    "subtree",
                     "family",
                     "grain",
                     "period",
@@ -107,8 +124,6 @@ class StateTally(_Tally):
                 name="statetally_key",
             ),
         ]
-        # The unique key serves narrow scopes (a few offices, found by path); this one wide ones.
-        indexes = [models.Index(fields=["family", "grain", "period"], name="statetally_period_idx")]
 
     def __str__(self) -> str:
         return f"{self.office_id} {self.family}/{self.grain} {self.period} {self.status}: {self.n}"
@@ -136,6 +151,7 @@ class FlowTally(_Tally):
             models.UniqueConstraint(
                 fields=[
                     "office",
+                    "subtree",
                     "family",
                     "grain",
                     "period",
@@ -153,7 +169,6 @@ class FlowTally(_Tally):
             ),
             models.CheckConstraint(condition=Q(rating__gte=0) & Q(rating__lte=5), name="flowtally_rating_0_to_5"),
         ]
-        indexes = [models.Index(fields=["family", "grain", "period"], name="flowtally_period_idx")]
 
     def __str__(self) -> str:
         return f"{self.office_id} {self.family}/{self.grain} {self.period} {self.kind}: {self.n}"

@@ -1,7 +1,8 @@
 """Dashboard figures and trends, read from the tallies only and scoped to the user.
 
 Every figure comes from :mod:`dashboards.models`' tallies in a fixed number of grouped queries, whatever
-the number of grievances; no query here reads the grievance table.
+the number of grievances; no query here reads the grievance table. A scope reads the subtree rows of the
+offices it is made of (and, for the drill-down, of their children), not the rows of every office below.
 
 **Scope.** A Cabinet Division monitor sees every office; a focal point the subtree of each office they
 watch; a GRO or Appeal Officer the office they handle (that office alone). ``office_code`` narrows the
@@ -36,7 +37,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from charters.models import SOCIAL_PROTECTION, Programme, ServiceCategory
-from dashboards.models import Family, FlowKind, FlowTally, Grain, StateTally
+from dashboards.models import Family, FlowKind, FlowTally, Grain, SettledOrOpen, StateTally
 from dashboards.tally import period_start
 from grievances.models import Channel, GrievanceType
 from grievances.workflow import OPEN_STATUSES
@@ -109,7 +110,8 @@ class Figures:
         return round(sum(r * n for r, n in enumerate(self.ratings, start=1)) / count, 2) if count else None
 
     def add_state(self, status: str, overdue: bool, n: int) -> None:
-        if status in OPEN_STATUSES:
+        # Breakdown families keep only "open" or "settled" (dashboards.models.SettledOrOpen).
+        if status in OPEN_STATUSES or status == SettledOrOpen.OPEN:
             self.pending += n
             if overdue:
                 self.overdue += n
@@ -310,26 +312,49 @@ def _month_end(day: date) -> date:
     return date(day.year, day.month + 1, 1) - timedelta(days=1)
 
 
+# Which tally rows a query reads: (office id, subtree) pairs, each the office's subtree rows or its own.
+Reads = tuple[tuple[int, bool], ...]
+
+
+def _top_offices() -> list[Office]:
+    return list(Office.objects.filter(depth=1).order_by("path"))
+
+
+def _scope_reads(region: Region, top: list[Office] | None = None) -> Reads:
+    """The rows that add up to the whole scope: each top office's subtree for everything, else each unit."""
+    if region.everything:
+        return tuple((office.pk, True) for office in (top if top is not None else _top_offices()))
+    return tuple((unit.office.pk, unit.subtree) for unit in region.units)
+
+
+def _reads_sql(reads: Reads) -> tuple[str, list]:
+    parts, params = [], []
+    for subtree in (True, False):
+        ids = sorted({office_id for office_id, whole in reads if whole is subtree})
+        if ids:
+            parts.append(f"(t.subtree = %s AND t.office_id IN ({', '.join(['%s'] * len(ids))}))")
+            params.extend([subtree, *ids])
+    return ("(" + " OR ".join(parts) + ")", params) if parts else ("1 = 0", [])
+
+
 @dataclass(frozen=True)
 class _Filters:
     region: Region
     tab: str
     include_simulated: bool
     periods: tuple[str, list]
+    reads: Reads
 
-    def where(self, family: str) -> tuple[str, list]:
+    def where(self, family: str, reads: Reads | None = None) -> tuple[str, list]:
         period_sql, period_params = self.periods
-        parts, params = ["t.family = %s", period_sql], [family, *period_params]
+        reads_sql, reads_params = _reads_sql(self.reads if reads is None else reads)
+        parts, params = ["t.family = %s", period_sql, reads_sql], [family, *period_params, *reads_params]
         if self.tab != TAB_ALL:
             parts.append("t.type = %s")
             params.append(self.tab)
         if not self.include_simulated:
             parts.append("t.simulated = %s")
             params.append(False)
-        if not self.region.everything:
-            sql, region_params = _in_region("o", self.region)
-            parts.append(sql)
-            params.extend(region_params)
         return " AND ".join(parts), params
 
 
@@ -338,16 +363,16 @@ KeySql = Callable[[str], tuple[str, list]]
 
 @dataclass(frozen=True)
 class _Grouping:
-    """How a breakdown sorts tally rows into its rows. ``key(alias)`` is an SQL expression over an office
-    alias (``o`` the tally's office, ``c`` a forwarding's other office), or over tally columns when not
-    ``by_office``; ``joins(alias, area)`` the joins the expression needs."""
+    """How a breakdown sorts tally rows into its rows. ``row_key`` is the SQL of a tally row's key, over the
+    tally ``t`` and its office ``o`` (joined when ``by_office``); ``other_key(alias)``, when given, the key
+    that a forwarding's other office (``c``) falls in, so that a forwarding within one row is not counted
+    as received or forwarded by it; ``joins(alias)`` the joins that expression needs."""
 
-    key: KeySql
+    row_key: str
     columns: int = 1
-    by_office: bool = True
-    joins: Callable[[str, str], str] | None = None
-    # Rows keyed by their office's path (the drill-down): the state query then tells the row's own office.
-    by_path: bool = False
+    by_office: bool = False
+    other_key: KeySql | None = None
+    joins: Callable[[str], str] | None = None
 
 
 def _run(sql: str, params: list) -> list[tuple]:
@@ -356,51 +381,41 @@ def _run(sql: str, params: list) -> list[tuple]:
         return cursor.fetchall()
 
 
-def _office_join(filters: _Filters, group: _Grouping) -> str:
-    # Everything, counted by tally columns only, needs no office at all.
-    if group.by_office or not filters.region.everything:
-        return f"JOIN {T_OFFICE} o ON o.id = t.office_id"
-    return ""
+def _office_join(group: _Grouping) -> str:
+    return f"JOIN {T_OFFICE} o ON o.id = t.office_id" if group.by_office else ""
 
 
-def _state_rows(filters: _Filters, family: str, group: _Grouping) -> list[tuple]:
-    """(key..., at_root, status, overdue, n): ``at_root`` is 1 for the row's own office (``by_path``)."""
-    key_sql, key_params = group.key("o")
-    if group.by_path:
-        at_root, root_params = f"CASE WHEN o.path = ({key_sql}) THEN 1 ELSE 0 END", list(key_params)
-    else:
-        at_root, root_params = "0", []
-    joins = group.joins("o", "a") if group.joins else ""
-    where, where_params = filters.where(family)
+def _state_rows(filters: _Filters, family: str, group: _Grouping, reads: Reads | None = None) -> list[tuple]:
+    """(key..., own, status, overdue, n): ``own`` is 1 for an office's own row, 0 for its subtree's."""
+    where, where_params = filters.where(family, reads)
     groups = ", ".join(str(i) for i in range(1, group.columns + 4))
     sql = (
-        f"SELECT {key_sql}, {at_root}, t.status, t.overdue, SUM(t.n) "  # noqa: S608 - our own names only
-        f"FROM {T_STATE} t {_office_join(filters, group)} {joins} WHERE {where} GROUP BY {groups}"
+        f"SELECT {group.row_key}, CASE WHEN t.subtree THEN 0 ELSE 1 END, t.status, t.overdue, SUM(t.n) "  # noqa: S608 - our own names only
+        f"FROM {T_STATE} t {_office_join(group)} WHERE {where} GROUP BY {groups}"
     )
-    return _run(sql, [*key_params, *root_params, *where_params])
+    return _run(sql, where_params)
 
 
-def _flow_rows(filters: _Filters, family: str, group: _Grouping, *, key: KeySql | None = None) -> list[tuple]:
+def _flow_rows(filters: _Filters, family: str, group: _Grouping, reads: Reads | None = None) -> list[tuple]:
     """(key..., kind, rating, inside_row, inside_scope, n, days, in_time): ``inside_scope`` is 1 for a
     forwarding to or from another office of the scope, ``inside_row`` for one within the same row."""
-    key_sql, key_params = (key or group.key)("o")
     scope_sql, scope_params = _in_region("c", filters.region)
-    if group.by_office:
-        other_sql, other_params = group.key("c")
-        inside_row = f"CASE WHEN {scope_sql} AND ({other_sql}) = ({key_sql}) THEN 1 ELSE 0 END"
-        row_params = [*scope_params, *other_params, *key_params]
+    if group.other_key is not None:
+        other_sql, other_params = group.other_key("c")
+        inside_row = f"CASE WHEN {scope_sql} AND ({other_sql}) = ({group.row_key}) THEN 1 ELSE 0 END"
+        row_params = [*scope_params, *other_params]
     else:
         inside_row, row_params = f"CASE WHEN {scope_sql} THEN 1 ELSE 0 END", list(scope_params)
     inside_scope = f"CASE WHEN {scope_sql} THEN 1 ELSE 0 END"
-    joins = f"{group.joins('o', 'a')} {group.joins('c', 'ca')}" if group.joins else ""
-    where, where_params = filters.where(family)
+    joins = group.joins("c") if group.joins else ""
+    where, where_params = filters.where(family, reads)
     groups = ", ".join(str(i) for i in range(1, group.columns + 5))
     sql = (
-        f"SELECT {key_sql}, t.kind, t.rating, {inside_row}, {inside_scope}, "  # noqa: S608 - our own names only
-        f"SUM(t.n), SUM(t.days), SUM(t.in_time) FROM {T_FLOW} t {_office_join(filters, group)} "
+        f"SELECT {group.row_key}, t.kind, t.rating, {inside_row}, {inside_scope}, "  # noqa: S608 - our own names only
+        f"SUM(t.n), SUM(t.days), SUM(t.in_time) FROM {T_FLOW} t {_office_join(group)} "
         f"LEFT JOIN {T_OFFICE} c ON c.id = t.counterpart {joins} WHERE {where} GROUP BY {groups}"
     )
-    return _run(sql, [*key_params, *row_params, *scope_params, *where_params])
+    return _run(sql, [*row_params, *scope_params, *where_params])
 
 
 def _key(row: tuple, columns: int):
@@ -408,9 +423,10 @@ def _key(row: tuple, columns: int):
 
 
 def _add_states(rows: list[tuple], columns: int, figures_for: Callable[[object, bool], list[Figures]]) -> None:
+    """``figures_for(key, own)``: the figures a row counts in; ``own`` for an office's own row."""
     for row in rows:
-        at_root, status, overdue, n = row[columns:]
-        for figures in figures_for(_key(row, columns), bool(at_root)):
+        own, status, overdue, n = row[columns:]
+        for figures in figures_for(_key(row, columns), bool(own)):
             figures.add_state(status, bool(overdue), int(n or 0))
 
 
@@ -508,38 +524,42 @@ def _check_inputs(tab: str, date_from: date | None, date_to: date | None) -> Non
         raise DashboardInputError(_("The end of the date range comes before its start."), field="to")
 
 
-def _office_grouping(region: Region) -> tuple[_Grouping, list[OfficeRow]]:
-    """The drill-down rows and how offices fall into them: every top-level office for everything, the
-    office itself and each of its children for one subtree, else each unit of the scope. The rows
-    partition the scope, and each is keyed by its office's path."""
+def _office_grouping(filters: _Filters, top: list[Office] | None) -> tuple[_Grouping, list[OfficeRow], Reads]:
+    """The drill-down rows, how a forwarding's other office falls into them, and the rows they read: every
+    top-level office for everything, the office itself and each of its children for one subtree, else each
+    unit of the scope. The rows partition the scope, and each is keyed by its office's path."""
+    region = filters.region
     if region.everything:
-        rows = [OfficeRow(office, True) for office in Office.objects.filter(depth=1).order_by("path")]
-        return _Grouping(key=lambda a: (f"substr({a}.path, 1, %s)", [PATH_STEP]), by_path=True), rows
-    if len(region.units) == 1 and region.units[0].subtree:
+        rows = [OfficeRow(office, True) for office in top or []]
+        other: KeySql = lambda a: (f"substr({a}.path, 1, %s)", [PATH_STEP])  # noqa: E731
+    elif len(region.units) == 1 and region.units[0].subtree:
         root = region.units[0].office
         children = Office.objects.filter(parent=root).order_by("path")
         rows = [OfficeRow(root, False), *(OfficeRow(child, True) for child in children)]
 
-        def below(a: str) -> tuple[str, list]:
+        def other(a: str) -> tuple[str, list]:
             return f"CASE WHEN {a}.id = %s THEN {a}.path ELSE substr({a}.path, 1, %s) END", [
                 root.pk,
                 len(root.path) + PATH_STEP,
             ]
 
-        return _Grouping(key=below, by_path=True), rows
+    else:
+        rows = [OfficeRow(unit.office, unit.subtree) for unit in region.units]
 
-    def each_unit(a: str) -> tuple[str, list]:
-        parts, params = [], []
-        for unit in region.units:
-            sql, unit_params = _within(a, unit)
-            parts.append(f"WHEN {sql} THEN %s")
-            params.extend([*unit_params, unit.office.path])
-        return f"CASE {' '.join(parts)} END", params
+        def other(a: str) -> tuple[str, list]:
+            parts, params = [], []
+            for unit in region.units:
+                sql, unit_params = _within(a, unit)
+                parts.append(f"WHEN {sql} THEN %s")
+                params.extend([*unit_params, unit.office.path])
+            return f"CASE {' '.join(parts)} END", params
 
-    return _Grouping(key=each_unit, by_path=True), [OfficeRow(unit.office, unit.subtree) for unit in region.units]
+    reads = tuple((row.office.pk, row.subtree) for row in rows)
+    return _Grouping(row_key="o.path", by_office=True, other_key=other), rows, reads
 
 
-def _district_joins(a: str, area: str) -> str:
+def _district_joins(a: str) -> str:
+    area = "a" if a == "o" else "ca"
     return (
         f"LEFT JOIN {T_AREA} {area} ON {area}.id = {a}.admin_unit_id "
         f"LEFT JOIN {T_AREA} {area}p ON {area}p.id = {area}.parent_id"
@@ -557,13 +577,18 @@ def _district_key(a: str) -> tuple[str, list]:
 
 
 def _columns(*names: str) -> _Grouping:
-    return _Grouping(key=lambda a: (", ".join(f"t.{n}" for n in names), []), columns=len(names), by_office=False)
+    return _Grouping(row_key=", ".join(f"t.{n}" for n in names), columns=len(names))
 
 
-def _filters(user, office_code, tab, date_from, date_to, include_simulated, periods=None) -> _Filters:
+def _filters(
+    user, office_code, tab, date_from, date_to, include_simulated, periods=None
+) -> tuple[_Filters, list[Office] | None]:
+    """The filters, and the top-level offices when the scope is everything (read once, for every query)."""
     _check_inputs(tab, date_from, date_to)
     region = dashboard_region(user, office_code)
-    return _Filters(region, tab, include_simulated, periods or _periods(date_from, date_to))
+    top = _top_offices() if region.everything else None
+    reads = _scope_reads(region, top)
+    return _Filters(region, tab, include_simulated, periods or _periods(date_from, date_to), reads), top
 
 
 def dashboard_figures(
@@ -579,23 +604,26 @@ def dashboard_figures(
     ``tab`` is ``all`` or a grievance type; simulated (pilot) grievances count only with
     ``include_simulated``. The module's docstring says what the date range means for each figure.
     """
-    filters = _filters(user, office_code, tab, date_from, date_to, include_simulated)
+    filters, top = _filters(user, office_code, tab, date_from, date_to, include_simulated)
     totals = Figures()
-    by_office, office_rows = _office_grouping(filters.region)
+    by_office, office_rows, reads = _office_grouping(filters, top)
     rows = {row.office.path: row for row in office_rows}
 
-    def office_states(key, at_root: bool) -> list[Figures]:
-        row = rows.get(key)
-        found = [totals] if row is None else [totals, row.figures, *([row.held] if at_root else [])]
-        return found
+    def office_states(key, own: bool) -> list[Figures]:
+        row = rows[key]
+        if row.subtree:
+            # A subtree row counts from the subtree's rows; the office's own rows say only what it holds.
+            return [row.held] if own else [totals, row.figures]
+        return [totals, row.figures, row.held]
 
-    _add_states(_state_rows(filters, Family.CORE, by_office), 1, office_states)
+    # The state also reads each subtree row's office's own rows, for what that office holds.
+    held = tuple((office_id, False) for office_id, subtree in reads if subtree)
+    _add_states(_state_rows(filters, Family.CORE, by_office, reads + held), 1, office_states)
 
     def office_flows(key) -> list[tuple[Figures, bool]]:
-        row = rows.get(key)
-        return [(totals, True), *([(row.figures, False)] if row is not None else [])]
+        return [(totals, True), (rows[key].figures, False)]
 
-    _add_flows(_flow_rows(filters, Family.CORE, by_office), 1, office_flows)
+    _add_flows(_flow_rows(filters, Family.CORE, by_office, reads), 1, office_flows)
 
     return Dashboard(
         region=filters.region,
@@ -613,17 +641,17 @@ def dashboard_figures(
 
 def _by_district(filters: _Filters) -> list[DistrictRow]:
     """Districts of the offices in the scope, by name; offices above districts are in no row."""
-    group = _Grouping(key=_district_key, joins=_district_joins)
+    group = _Grouping(row_key="t.category", other_key=_district_key, joins=_district_joins)
     found: dict[int, Figures] = {}
 
-    def states(key, at_root: bool) -> list[Figures]:
-        return [] if key is None else [found.setdefault(key, Figures())]
+    def states(key, own: bool) -> list[Figures]:
+        return [found.setdefault(key, Figures())]
 
     def flows(key) -> list[tuple[Figures, bool]]:
-        return [] if key is None else [(found.setdefault(key, Figures()), False)]
+        return [(found.setdefault(key, Figures()), False)]
 
-    _add_states(_state_rows(filters, Family.CORE, group), 1, states)
-    _add_flows(_flow_rows(filters, Family.CORE, group), 1, flows)
+    _add_states(_state_rows(filters, Family.DISTRICT, group), 1, states)
+    _add_flows(_flow_rows(filters, Family.DISTRICT, group), 1, flows)
     areas = AdminUnit.objects.filter(pk__in=sorted(found)).order_by("name_en") if found else []
     return [DistrictRow(area, found[area.pk]) for area in areas]
 
@@ -633,7 +661,7 @@ def _by_channel(filters: _Filters) -> list[ChannelRow]:
     found = {channel: ChannelRow(channel, str(label)) for channel, label in Channel.choices}
     group = _columns("channel")
 
-    def states(key, at_root: bool) -> list[Figures]:
+    def states(key, own: bool) -> list[Figures]:
         return [found[key].figures] if key in found else []
 
     def flows(key) -> list[tuple[Figures, bool]]:
@@ -661,7 +689,7 @@ def _by_category(filters: _Filters) -> dict:
             found.append(g2p)
         return found
 
-    _add_states(_state_rows(filters, Family.CATEGORY, group), 3, lambda key, at_root: targets(key))
+    _add_states(_state_rows(filters, Family.CATEGORY, group), 3, lambda key, own: targets(key))
     _add_flows(
         _flow_rows(filters, Family.CATEGORY, group), 3, lambda key: [(figures, True) for figures in targets(key)]
     )
@@ -736,9 +764,9 @@ def dashboard_trends(
         if len(points) > MAX_TREND_PERIODS:
             raise DashboardInputError(_("The date range is too long for this interval; choose a shorter one."))
     periods = ("(t.grain = %s AND t.period >= %s AND t.period <= %s)", [interval, first, last])
-    filters = _filters(user, office_code, tab, date_from, date_to, include_simulated, periods=periods)
+    filters, _top = _filters(user, office_code, tab, date_from, date_to, include_simulated, periods=periods)
     found = {point.start: point.figures for point in points}
-    period = _Grouping(key=lambda a: ("t.period", []), by_office=False)
+    period = _Grouping(row_key="t.period")
     rows = _flow_rows(filters, Family.CORE, period)
     _add_flows(rows, 1, lambda key: [(found[_as_date(key)], True)] if _as_date(key) in found else [])
     return Trends(region=filters.region, interval=interval, points=points)

@@ -19,6 +19,7 @@ def rows(model, values):
 
 
 STATE = (
+    "subtree",
     "family",
     "grain",
     "period",
@@ -32,7 +33,7 @@ STATE = (
     "overdue",
     "n",
 )
-FLOW = (*STATE[:9], "kind", "counterpart", "rating", "n", "days", "in_time")
+FLOW = (*STATE[:10], "kind", "counterpart", "rating", "n", "days", "in_time")
 
 
 def busy_history(tree, clock):
