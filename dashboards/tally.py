@@ -559,7 +559,8 @@ def tallies_rebuild() -> RebuildResult:
     rows by day, then the longer grains, the district family and the subtree rows, each one ``INSERT ...
     SELECT``. Only the working days of resolutions are counted in Python, once per distinct pair of days.
 
-    Runs in one transaction, so dashboards read the old figures until it commits. The holding office
+    Runs in one transaction. On PostgreSQL it drops the tallies' keys and adds them back at the end, which
+    locks both tables: dashboards and every grievance write wait until it commits. The holding office
     at an event is the grievance's current office for events after which it can no longer move
     (settlements, appeals, feedback), and is found from the forwarding history for ``overdue`` events.
     """

@@ -9,8 +9,8 @@ class Command(BaseCommand):
     # argparse cannot format lazy strings, and Django's own commands keep their --help in English too.
     help = (
         "Empty the dashboard tallies and recompute them from every grievance and event, in one transaction "
-        "(dashboards show the old figures until it commits). For grievances loaded without the services, "
-        "or to repair the tallies."
+        "(on PostgreSQL dashboards and grievance writes wait until it commits). For grievances loaded "
+        "without the services, or to repair the tallies."
     )
 
     def handle(self, *args, **options):
