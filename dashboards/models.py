@@ -93,6 +93,12 @@ class _Tally(models.Model):
         abstract = True
 
 
+# What a tally row is counted by after its office: the key of its upserts and of its unique constraint.
+DIMENSIONS = ("subtree", "family", "grain", "period", "type", "simulated", "category", "programme", "g2p", "channel")
+STATE_DIMENSIONS = (*DIMENSIONS, "status", "overdue")
+FLOW_DIMENSIONS = (*DIMENSIONS, "kind", "counterpart", "rating")
+
+
 class StateTally(_Tally):
     """How many grievances are now held at ``office`` in ``status`` (and ``overdue``), among those filed
     (Asia/Dhaka date of ``submitted_at``) in ``period``. One grievance is in exactly one row per family
@@ -106,21 +112,7 @@ class StateTally(_Tally):
         verbose_name_plural = _("state tallies")
         constraints = [
             models.UniqueConstraint(
-                fields=[
-                    "office",
-                    "subtree",
-                    "family",
-                    "grain",
-                    "period",
-                    "type",
-                    "simulated",
-                    "category",
-                    "programme",
-                    "g2p",
-                    "channel",
-                    "status",
-                    "overdue",
-                ],
+                fields=["office", *STATE_DIMENSIONS],
                 name="statetally_key",
             ),
         ]
@@ -149,22 +141,7 @@ class FlowTally(_Tally):
         verbose_name_plural = _("flow tallies")
         constraints = [
             models.UniqueConstraint(
-                fields=[
-                    "office",
-                    "subtree",
-                    "family",
-                    "grain",
-                    "period",
-                    "type",
-                    "simulated",
-                    "category",
-                    "programme",
-                    "g2p",
-                    "channel",
-                    "kind",
-                    "counterpart",
-                    "rating",
-                ],
+                fields=["office", *FLOW_DIMENSIONS],
                 name="flowtally_key",
             ),
             models.CheckConstraint(condition=Q(rating__gte=0) & Q(rating__lte=5), name="flowtally_rating_0_to_5"),

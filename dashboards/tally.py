@@ -25,7 +25,16 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from charters.models import CharterService
-from dashboards.models import Family, FlowKind, FlowTally, Grain, SettledOrOpen, StateTally
+from dashboards.models import (
+    FLOW_DIMENSIONS,
+    STATE_DIMENSIONS,
+    Family,
+    FlowKind,
+    FlowTally,
+    Grain,
+    SettledOrOpen,
+    StateTally,
+)
 from grievances.models import EventKind, Grievance, GrievanceEvent
 from grievances.sla import gro_timeframe_days
 from grievances.workflow import OPEN_STATUSES
@@ -35,22 +44,8 @@ from offices.workdays import add_working_days, working_days_between
 # Weeks start on Sunday, the first working day of Bangladesh's week (Python's weekday() numbering).
 WEEK_STARTS_ON = 6
 
-STATE_KEY = (
-    "office_id",
-    "subtree",
-    "family",
-    "grain",
-    "period",
-    "type",
-    "simulated",
-    "category",
-    "programme",
-    "g2p",
-    "channel",
-    "status",
-    "overdue",
-)
-FLOW_KEY = (*STATE_KEY[:11], "kind", "counterpart", "rating")
+STATE_KEY = ("office_id", *STATE_DIMENSIONS)
+FLOW_KEY = ("office_id", *FLOW_DIMENSIONS)
 STATE_VALUES = ("n",)
 FLOW_VALUES = ("n", "days", "in_time")
 

@@ -6,7 +6,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from dashboards.models import FlowTally, StateTally
+from dashboards.models import FLOW_DIMENSIONS, STATE_DIMENSIONS, FlowTally, StateTally
 from grievances import services
 from tests.dashboards.test_property import START
 
@@ -18,22 +18,8 @@ def rows(model, values):
     return sorted(tuple(str(v) for v in row) for row in model.objects.exclude(n=0).values_list("office_id", *values))
 
 
-STATE = (
-    "subtree",
-    "family",
-    "grain",
-    "period",
-    "type",
-    "simulated",
-    "category",
-    "programme",
-    "g2p",
-    "channel",
-    "status",
-    "overdue",
-    "n",
-)
-FLOW = (*STATE[:10], "kind", "counterpart", "rating", "n", "days", "in_time")
+STATE = (*STATE_DIMENSIONS, "n")
+FLOW = (*FLOW_DIMENSIONS, "n", "days", "in_time")
 
 
 def busy_history(tree, clock):
