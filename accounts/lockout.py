@@ -15,8 +15,7 @@ def not_a_password_attempt(request, credentials=None) -> bool:
     return not (credentials or {}).get("username")
 
 
-def lockout_message(request) -> str:
-    cool_off = get_cool_off(request)
+def lockout_message(cool_off) -> str:
     minutes = max(1, math.ceil(cool_off.total_seconds() / 60)) if cool_off else 0
     if not minutes:
         return _("Too many failed sign-ins. Ask your administrator to unlock your account.")
@@ -30,8 +29,8 @@ def lockout_message(request) -> str:
 
 def lockout_response(request, original_response=None, credentials=None):
     """429 with a message in the reader's language: JSON for the API, the sign-in page otherwise."""
-    message = lockout_message(request)
     cool_off = get_cool_off(request)
+    message = lockout_message(cool_off)
     headers = {"Retry-After": str(int(cool_off.total_seconds()))} if cool_off else {}
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": message, "code": "locked_out"}, status=429, headers=headers)

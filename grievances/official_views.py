@@ -38,6 +38,7 @@ from grievances.models import (
 )
 from grievances.permissions import OutOfScope, actions_available
 from grievances.selectors import (
+    ForwardedAway,
     attachment_for,
     forward_targets,
     grievance_for,
@@ -206,7 +207,11 @@ def _grievance_or_404(user, number: str, **kwargs) -> Grievance:
 
 
 class _ForwardedAway(Exception):
-    """The grievance left the user's scope by a forward from their office (see ``_gone``)."""
+    """The grievance left the user's scope by a forward from their office: ``away`` says where."""
+
+    def __init__(self, away: ForwardedAway):
+        super().__init__(away.number)
+        self.away = away
 
 
 def _grievance_here(request: HttpRequest, number: str, **kwargs) -> Grievance:
@@ -214,21 +219,27 @@ def _grievance_here(request: HttpRequest, number: str, **kwargs) -> Grievance:
     try:
         return grievance_for(request.user, number, **kwargs)
     except OutOfScope:
-        if grievance_forwarded_away(request.user, number) is None:
+        away = grievance_forwarded_away(request.user, number)
+        if away is None:
             raise Http404 from None
-        raise _ForwardedAway from None
+        raise _ForwardedAway(away) from None
 
 
-def _gone(request: HttpRequest, number: str, message) -> HttpResponse:
+def _gone(request: HttpRequest, away: ForwardedAway, message) -> HttpResponse:
     """Back to the inbox, saying where the grievance went (only the sending office gets here)."""
-    away = grievance_forwarded_away(request.user, number)
-    if away is None:
-        raise Http404
     when = formats.date_format(timezone.localtime(away.at), "SHORT_DATETIME_FORMAT")
     messages.warning(
         request, message % {"number": tracking.display(away.number), "office": away.to_office.name, "when": when}
     )
     return redirect("grievances:inbox")
+
+
+def _gone_since_read(request: HttpRequest, number: str) -> HttpResponse:
+    """The grievance was in scope when read and is not now: forwarded away meanwhile, or a plain 404."""
+    away = grievance_forwarded_away(request.user, number)
+    if away is None:
+        raise Http404
+    return _gone(request, away, GONE_UNDONE)
 
 
 # --- Inbox ------------------------------------------------------------------------------------------
@@ -273,8 +284,8 @@ def official_detail(request: HttpRequest, tracking_number: str) -> HttpResponse:
     """A grievance in the user's scope with its timeline, attachments and the actions they may take now."""
     try:
         grievance = _grievance_here(request, tracking_number, timeline=True)
-    except _ForwardedAway:
-        return _gone(request, tracking_number, GONE)
+    except _ForwardedAway as forwarded:
+        return _gone(request, forwarded.away, GONE)
     return _detail(request, grievance)
 
 
@@ -371,8 +382,8 @@ def official_action(request: HttpRequest, tracking_number: str, action: str) -> 
         raise Http404
     try:
         grievance = _grievance_here(request, tracking_number)
-    except _ForwardedAway:
-        return _gone(request, tracking_number, GONE_UNDONE)
+    except _ForwardedAway as forwarded:
+        return _gone(request, forwarded.away, GONE_UNDONE)
     form = page.form(request.POST, prefix=action)
     if not form.is_valid():
         messages.error(request, _("Nothing was done: please check what you wrote."))
@@ -384,7 +395,7 @@ def official_action(request: HttpRequest, tracking_number: str, action: str) -> 
         )
     except OutOfScope:
         # Forwarded away between reading it and locking it.
-        return _gone(request, tracking_number, GONE_UNDONE)
+        return _gone_since_read(request, tracking_number)
     except errors.DomainError as exc:
         if exc.field in form.fields:
             form.add_error(exc.field, exc.message)
@@ -417,7 +428,7 @@ def _again(request: HttpRequest, number: str, form: ActionForm, *, status: int, 
         grievance = grievance_for(request.user, number, timeline=True)
     except OutOfScope:
         # A colleague forwarded it meanwhile: it is no longer this user's to see.
-        return _gone(request, number, GONE_UNDONE)
+        return _gone_since_read(request, number)
     if refresh:
         data = form.data.copy()
         data[form.add_prefix("version")] = str(grievance.version)
