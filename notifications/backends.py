@@ -100,6 +100,24 @@ def parse_payload_template(template: str) -> dict:
     return parsed
 
 
+def gateway_problems() -> list[str]:
+    """What is wrong with the SMS_HTTP_* settings, if anything: checked at start-up and before each send."""
+    problems = []
+    if urlsplit(settings.SMS_HTTP_URL).scheme not in {"http", "https"}:
+        problems.append(f"SMS_HTTP_URL must be an http(s) URL, not {settings.SMS_HTTP_URL!r}.")
+    try:
+        parse_payload_template(settings.SMS_HTTP_PAYLOAD)
+    except ImproperlyConfigured as exc:
+        problems.append(f"{exc}.")
+    if settings.SMS_HTTP_FORMAT not in {"json", "form", "query"}:
+        problems.append(f"SMS_HTTP_FORMAT must be json, form or query, not {settings.SMS_HTTP_FORMAT!r}.")
+    try:
+        re.compile(settings.SMS_HTTP_OK_PATTERN)
+    except re.error as exc:
+        problems.append(f"SMS_HTTP_OK_PATTERN is not a regular expression: {exc}.")
+    return problems
+
+
 def _flat(payload: dict) -> list[tuple[str, str]]:
     """A form or query string carries only text: nested values go as JSON."""
     return [
@@ -116,9 +134,9 @@ def sms_http(message: Outbox) -> None:
     JSON, a form, or a GET query string, and SMS_HTTP_OK_PATTERN checks the gateway's own answer for
     gateways that report refusals with "200 OK".
     """
+    if problems := gateway_problems():
+        raise ImproperlyConfigured(" ".join(problems))
     url = settings.SMS_HTTP_URL
-    if urlsplit(url).scheme not in {"http", "https"}:
-        raise ImproperlyConfigured(f"SMS_HTTP_URL must be an http(s) URL, not {url!r}")
     # The outbox id lets the gateway drop a message it has already taken.
     payload = gateway_payload(settings.SMS_HTTP_PAYLOAD, message)
     headers = {}
@@ -130,11 +148,9 @@ def sms_http(message: Outbox) -> None:
     elif settings.SMS_HTTP_FORMAT == "form":
         headers["Content-Type"] = "application/x-www-form-urlencoded; charset=utf-8"
         data = urlencode(_flat(payload)).encode()
-    elif settings.SMS_HTTP_FORMAT == "json":
+    else:  # json
         headers["Content-Type"] = "application/json; charset=utf-8"
         data = json.dumps(payload, ensure_ascii=False).encode()
-    else:
-        raise ImproperlyConfigured(f"SMS_HTTP_FORMAT must be json, form or query, not {settings.SMS_HTTP_FORMAT!r}")
     # The scheme is checked above, so neither line can be pointed at a local file.
     request = Request(url, data=data, headers=headers, method="GET" if data is None else "POST")  # noqa: S310
     with urlopen(request, timeout=settings.SMS_HTTP_TIMEOUT) as response:  # noqa: S310
