@@ -168,13 +168,13 @@ def measure(size: int, args, loaded_seconds: float, rebuilt: float, result) -> l
     from django.utils import timezone
 
     from accounts.models import User
-    from dashboards.models import FlowTally, StateTally
+    from dashboards.models import EVERY_OFFICE, ForwardTally, Tally
 
     print(
         f"\n== {size:,} grievances: loaded in {loaded_seconds:.0f} s (COPY), tallies rebuilt in {rebuilt:.0f} s; "
-        f"{StateTally.objects.count():,} state and {FlowTally.objects.count():,} flow tally rows "
-        f"({StateTally.objects.filter(subtree=True).count():,} and {FlowTally.objects.filter(subtree=True).count():,} "
-        f"of them subtree rows)"
+        f"{Tally.objects.count():,} tally rows ({Tally.objects.filter(subtree=True).count():,} of them subtree "
+        f"rows, {Tally.objects.filter(office=EVERY_OFFICE).count():,} every office's), "
+        f"{ForwardTally.objects.count():,} forwarding tally rows"
     )
     today = timezone.localdate()
     ranges = [("all time", None, None), ("10 months", today - timedelta(days=305), today - timedelta(days=1))]

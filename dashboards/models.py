@@ -1,26 +1,28 @@
 """Pre-aggregated counts that every dashboard figure is read from, never from scanning grievances.
 
-Two tallies, both kept exact by :mod:`dashboards.tally` inside the transaction of every write in
-``grievances.services`` (and rebuilt from scratch by ``manage.py rebuild_tallies``):
+:class:`Tally` is kept exact by :mod:`dashboards.tally` inside the transaction of every write in
+``grievances.services`` (and rebuilt from scratch by ``manage.py rebuild_tallies``). One row holds every
+figure of one slice of grievances at one **owner** in one period, as counters side by side:
 
-* :class:`StateTally` — a stock: how many grievances are *now* in each state at the office holding
-  them, by the day they were filed. Pending and overdue come from it (the tally rule: a grievance
-  counts as unresolved for the office holding it until that office forwards or settles it).
-* :class:`FlowTally` — a flow: how many times something happened at an office on a day (filed,
-  forwarded in / out, resolved, rejected, closed, appealed, appeal decided, rated, marked overdue).
+* the stock, ``pending`` and ``overdue``: grievances filed in the period that the owner now holds open
+  (the tally rule: a grievance counts as unresolved for the office holding it until that office forwards
+  or settles it), and how many of them are past their deadline;
+* the flows, what happened in the period: ``received`` (filed, or forwarded in from outside the owner),
+  ``forwarded`` (to outside the owner), ``resolved`` with their working days and how many in time,
+  ``rejected``, ``closed``, ``appealed``, ``appeals_decided``, ``marked_overdue``, ``rated_1`` .. ``rated_5``.
 
-Every change is written twice over: at the office itself (``subtree`` False) and, summed, at the office
-and each office above it (``subtree`` True: the office's whole subtree). A scope then reads the rows of the
-few offices that make its rows (its own office, and each child's subtree), never every office below it.
+An owner is an office alone (``subtree`` False), an office with everything below it (``subtree`` True) or
+every office at once (``office`` 0, ``subtree`` True). A forwarding counts as received or forwarded only
+where it crosses the owner's border, so that any one owner's rows are its figures as they are, and a
+dashboard reads the rows of the few owners its scope and rows are made of, never every office below.
+(:class:`ForwardTally` keeps each forwarding's two offices, for the scopes made of several owners.)
 
-Every change is written at four **grains** (day, week, month, year) so that a date range is read as
-a few whole years and months plus at most two partial months of days, and a trend as one row set per
-week or month: the rows read stay few at millions of grievances. Every change is also written in three
-**families**, each a breakdown with as few dimensions as it needs: ``core`` (office, type, simulated:
-totals, child offices, districts, trends), ``category`` (plus category, programme, G2P flag) and
-``channel`` (plus channel), ``district`` (the district of the office, in ``category``: the district
-breakdown). Dimensions a family does not break down by hold 0 / "". The breakdown families keep only
-whether a grievance is open or settled (``status`` "open" or "settled"), not which status it is in.
+Every change is written at four **grains** (day, week, month, year) so that a date range is read as a
+few whole years and months plus days at the edges, and a trend as one row set per week or month. And
+in four **families**, each a breakdown with as few dimensions as it needs: ``core`` (type, simulated:
+totals, child offices, trends), ``category`` (plus category, programme, G2P flag), ``channel`` (plus
+channel) and ``district`` (the district of the office in ``category``). Dimensions a family does not
+break down by hold 0 / "".
 """
 
 from django.db import models
@@ -28,7 +30,6 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from grievances.models import Channel, GrievanceType
-from grievances.workflow import Status
 from offices.models import Office
 
 
@@ -48,37 +49,38 @@ class Family(models.TextChoices):
     DISTRICT = "district", _("By district")
 
 
-class FlowKind(models.TextChoices):
-    """What a flow row counts. Stored values never change or get reused."""
+# The office of the rows that count every office at once.
+EVERY_OFFICE = 0
 
-    FILED = "filed", _("Filed at the office")
-    FORWARDED_IN = "forwarded_in", _("Forwarded to the office")
-    FORWARDED_OUT = "forwarded_out", _("Forwarded by the office")
-    RESOLVED = "resolved", _("Resolved")
-    REJECTED = "rejected", _("Rejected")
-    CLOSED = "closed", _("Closed without action")
-    APPEALED = "appealed", _("Appealed")
-    APPEAL_DECIDED = "appeal_decided", _("Appeal decided")
-    FEEDBACK = "feedback", _("Rated by the complainant")
-    OVERDUE = "overdue", _("Marked overdue")
+# What a tally row is counted by after its owner: with ``office``, the key of its upserts and unique constraint.
+DIMENSIONS = ("subtree", "family", "grain", "period", "type", "simulated", "category", "programme", "g2p", "channel")
+# Its counters, named as the dashboard's figures are (``rated_N``: how many rated it N of 5).
+COUNTERS = (
+    "pending",
+    "overdue",
+    "received",
+    "forwarded",
+    "resolved",
+    "resolution_days",
+    "resolved_in_time",
+    "rejected",
+    "closed",
+    "appealed",
+    "appeals_decided",
+    "marked_overdue",
+    "rated_1",
+    "rated_2",
+    "rated_3",
+    "rated_4",
+    "rated_5",
+)
 
 
-class SettledOrOpen(models.TextChoices):
-    """The state tally's ``status`` in the breakdown families, which need no more than this."""
-
-    OPEN = "open", _("Open")
-    SETTLED = "settled", _("Settled")
-
-
-class _Tally(models.Model):
-    """The dimensions both tallies share. ``category`` and ``programme`` are ids, 0 for none: plain
-    integers rather than nullable keys, because NULLs never conflict in a unique index and the upsert
+class _Slice(models.Model):
+    """What a grievance is, as the tallies break it down. ``category`` and ``programme`` are ids, 0 for none:
+    plain integers rather than nullable keys, because NULLs never conflict in a unique index and the upsert
     (``INSERT ... ON CONFLICT DO UPDATE``) must find the row it adds to."""
 
-    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="+", db_index=False)
-    # True: the sum over the office and every office below it; False: the office alone.
-    subtree = models.BooleanField(default=False)
-    family = models.CharField(max_length=8, choices=Family.choices)
     grain = models.CharField(max_length=1, choices=Grain.choices)
     period = models.DateField()
     type = models.CharField(max_length=10, choices=GrievanceType.choices)
@@ -87,68 +89,66 @@ class _Tally(models.Model):
     programme = models.IntegerField(default=0)
     g2p = models.BooleanField(default=False)
     channel = models.CharField(max_length=10, choices=[("", "—"), *Channel.choices], blank=True, default="")
-    n = models.BigIntegerField(default=0)
 
     class Meta:
         abstract = True
 
 
-# What a tally row is counted by after its office: the key of its upserts and of its unique constraint.
-DIMENSIONS = ("subtree", "family", "grain", "period", "type", "simulated", "category", "programme", "g2p", "channel")
-STATE_DIMENSIONS = (*DIMENSIONS, "status", "overdue")
-FLOW_DIMENSIONS = (*DIMENSIONS, "kind", "counterpart", "rating")
+class Tally(_Slice):
+    """Every figure of one slice at one owner in one period (see the module's docstring). ``office`` is an
+    office's id, or :data:`EVERY_OFFICE`; a plain integer, since no office row stands for every office."""
 
-
-class StateTally(_Tally):
-    """How many grievances are now held at ``office`` in ``status`` (and ``overdue``), among those filed
-    (Asia/Dhaka date of ``submitted_at``) in ``period``. One grievance is in exactly one row per family
-    and grain: filing adds it, every change of holder, status or overdue mark moves it."""
-
-    status = models.CharField(max_length=16, choices=[*Status.choices, *SettledOrOpen.choices])
-    overdue = models.BooleanField()
-
-    class Meta:
-        verbose_name = _("state tally")
-        verbose_name_plural = _("state tallies")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["office", *STATE_DIMENSIONS],
-                name="statetally_key",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.office_id} {self.family}/{self.grain} {self.period} {self.status}: {self.n}"
-
-
-class FlowTally(_Tally):
-    """How many ``kind`` events happened at ``office`` in ``period`` (Asia/Dhaka date of the event).
-
-    ``counterpart`` is the other office of a forwarding (0 otherwise), so that a scope counts only what
-    crossed its border; ``rating`` is the complainant's rating (1–5) on ``feedback`` rows (0 otherwise).
-    On ``resolved`` rows ``days`` sums the working days from filing to resolution and ``in_time`` counts
-    those resolved by the date promised at filing, both on the citizen's clock (forwarding never resets it).
-    """
-
-    kind = models.CharField(max_length=16, choices=FlowKind.choices)
-    counterpart = models.IntegerField(default=0)
-    rating = models.PositiveSmallIntegerField(default=0)
-    days = models.BigIntegerField(default=0)
-    in_time = models.BigIntegerField(default=0)
+    office = models.BigIntegerField()
+    subtree = models.BooleanField()
+    family = models.CharField(max_length=8, choices=Family.choices)
+    pending = models.IntegerField(default=0)
+    overdue = models.IntegerField(default=0)
+    received = models.IntegerField(default=0)
+    forwarded = models.IntegerField(default=0)
+    resolved = models.IntegerField(default=0)
+    # The working days from filing to resolution, summed over ``resolved``; ``resolved_in_time`` counts those
+    # resolved by the date promised at filing. Both on the citizen's clock: forwarding never resets it.
+    resolution_days = models.BigIntegerField(default=0)
+    resolved_in_time = models.IntegerField(default=0)
+    rejected = models.IntegerField(default=0)
+    closed = models.IntegerField(default=0)
+    appealed = models.IntegerField(default=0)
+    appeals_decided = models.IntegerField(default=0)
+    marked_overdue = models.IntegerField(default=0)
+    rated_1 = models.IntegerField(default=0)
+    rated_2 = models.IntegerField(default=0)
+    rated_3 = models.IntegerField(default=0)
+    rated_4 = models.IntegerField(default=0)
+    rated_5 = models.IntegerField(default=0)
 
     class Meta:
-        verbose_name = _("flow tally")
-        verbose_name_plural = _("flow tallies")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["office", *FLOW_DIMENSIONS],
-                name="flowtally_key",
-            ),
-            models.CheckConstraint(condition=Q(rating__gte=0) & Q(rating__lte=5), name="flowtally_rating_0_to_5"),
-        ]
+        verbose_name = _("tally")
+        verbose_name_plural = _("tallies")
+        constraints = [models.UniqueConstraint(fields=["office", *DIMENSIONS], name="tally_key")]
 
     def __str__(self) -> str:
-        return f"{self.office_id} {self.family}/{self.grain} {self.period} {self.kind}: {self.n}"
+        return f"{self.office}{'+' if self.subtree else ''} {self.family}/{self.grain} {self.period}"
+
+
+# A forwarding tally row's key.
+FORWARD_KEY = ("source", "target", "grain", "period", "type", "simulated", "category", "programme", "g2p", "channel")
+
+
+class ForwardTally(_Slice):
+    """How many grievances of a slice ``source`` forwarded to ``target`` in a period: what a scope made of
+    several owners takes back out of its received and forwarded figures when both ends are inside it."""
+
+    source = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="+", db_index=False)
+    target = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="+")
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("forwarding tally")
+        verbose_name_plural = _("forwarding tallies")
+        constraints = [models.UniqueConstraint(fields=list(FORWARD_KEY), name="forwardtally_key")]
+
+    def __str__(self) -> str:
+        return f"{self.source_id} -> {self.target_id} {self.grain} {self.period}: {self.n}"
 
 
 class ReportStatus(models.TextChoices):

@@ -1,8 +1,9 @@
 """Dashboard figures and trends, read from the tallies only and scoped to the user.
 
 Every figure comes from :mod:`dashboards.models`' tallies in a fixed number of grouped queries, whatever
-the number of grievances; no query here reads the grievance table. A scope reads the subtree rows of the
-offices it is made of (and, for the drill-down, of their children), not the rows of every office below.
+the number of grievances; no query here reads the grievance table. A scope reads the rows of the owners
+it is made of (every office at once, one office's subtree, or each of the offices the user watches or
+handles) and, for the drill-down, of its rows' offices, never the rows of every office below.
 
 **Scope.** A Cabinet Division monitor sees every office; a focal point the subtree of each office they
 watch; a GRO or Appeal Officer the office they handle (that office alone). ``office_code`` narrows the
@@ -27,23 +28,22 @@ filed (never reset by forwarding) to its resolution, and "in time" means by the 
 charter promised.
 """
 
-from collections.abc import Callable
+import functools
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from charters.models import SOCIAL_PROTECTION, Programme, ServiceCategory
-from dashboards.models import Family, FlowKind, FlowTally, Grain, SettledOrOpen, StateTally
+from dashboards.models import COUNTERS, EVERY_OFFICE, Family, ForwardTally, Grain, Tally
 from dashboards.tally import period_start
 from grievances.models import Channel, GrievanceType
-from grievances.workflow import OPEN_STATUSES
 from grs import errors
 from grs.i18n import localized_name
-from offices.models import PATH_STEP, AdminUnit, Office
+from offices.models import AdminUnit, Office
 from offices.selectors import scope_of
 
 TAB_ALL = "all"
@@ -109,26 +109,27 @@ class Figures:
         count = self.satisfaction_count
         return round(sum(r * n for r, n in enumerate(self.ratings, start=1)) / count, 2) if count else None
 
-    def add_state(self, status: str, overdue: bool, n: int) -> None:
-        # Breakdown families keep only "open" or "settled" (dashboards.models.SettledOrOpen).
-        if status in OPEN_STATUSES or status == SettledOrOpen.OPEN:
-            self.pending += n
-            if overdue:
-                self.overdue += n
+    def add(self, values) -> None:
+        """Add a tally row's counters (:data:`dashboards.models.COUNTERS`, in that order; none for no row)."""
+        if not values:
+            return
+        for name, value in zip(COUNTERS, values, strict=True):
+            value = int(value or 0)
+            if name.startswith("rated_"):
+                self.ratings[int(name[-1]) - 1] += value
+            else:
+                setattr(self, name, getattr(self, name) + value)
 
-    def add_flow(self, kind: str, rating: int, internal: bool, n: int, days: int, in_time: int) -> None:
-        if kind == FlowKind.FILED or (kind == FlowKind.FORWARDED_IN and not internal):
-            self.received += n
-        elif kind == FlowKind.FORWARDED_OUT and not internal:
-            self.forwarded += n
-        elif kind == FlowKind.RESOLVED:
-            self.resolved += n
-            self.resolution_days += days
-            self.resolved_in_time += in_time
-        elif kind == FlowKind.FEEDBACK and 1 <= rating <= 5:
-            self.ratings[rating - 1] += n
-        elif kind in _SIMPLE_FLOWS:
-            setattr(self, _SIMPLE_FLOWS[kind], getattr(self, _SIMPLE_FLOWS[kind]) + n)
+    def merge(self, other: "Figures") -> None:
+        for name in _ADDED:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.ratings = [mine + theirs for mine, theirs in zip(self.ratings, other.ratings, strict=True)]
+
+    def take_back(self, forwardings: int) -> None:
+        """Forwardings between two owners of a scope, each counted by one of them as it crossed its border,
+        are neither received nor forwarded by the scope they both belong to."""
+        self.received -= forwardings
+        self.forwarded -= forwardings
 
     def as_dict(self) -> dict:
         """The figures as the API and the pages show them."""
@@ -154,13 +155,7 @@ class Figures:
         }
 
 
-_SIMPLE_FLOWS = {
-    FlowKind.REJECTED: "rejected",
-    FlowKind.CLOSED: "closed",
-    FlowKind.APPEALED: "appealed",
-    FlowKind.APPEAL_DECIDED: "appeals_decided",
-    FlowKind.OVERDUE: "marked_overdue",
-}
+_ADDED = tuple(name for name in COUNTERS if not name.startswith("rated_"))
 
 
 # --- Scope -----------------------------------------------------------------------------------------
@@ -224,17 +219,18 @@ def dashboard_region(user, office_code: str | None = None) -> Region:
 
 
 # --- SQL over the tallies --------------------------------------------------------------------------
-# Raw SQL because each figure set is one grouped query over a tally joined to the office tree (and, for
-# districts, to the geography), with CASE expressions that put each office in the row it counts for.
-# Only column and table names of our own models are interpolated; every value is a parameter.
+# Raw SQL because each figure set is one grouped query over the tally; the forwardings within a scope of
+# several owners need the office tree (and, for districts, the geography) joined in. Only column and table
+# names of our own models are interpolated; every value is a parameter.
 
 
 def _q(name: str) -> str:
     return connection.ops.quote_name(name)
 
 
-T_STATE, T_FLOW = _q(StateTally._meta.db_table), _q(FlowTally._meta.db_table)
+T_TALLY, T_FORWARD = _q(Tally._meta.db_table), _q(ForwardTally._meta.db_table)
 T_OFFICE, T_AREA = _q(Office._meta.db_table), _q(AdminUnit._meta.db_table)
+_SUMS = ", ".join(f"SUM(t.{_q(c)})" for c in COUNTERS)
 
 
 def _within(alias: str, unit: Unit) -> tuple[str, list]:
@@ -245,17 +241,6 @@ def _within(alias: str, unit: Unit) -> tuple[str, list]:
         # SQLite's LIKE cannot use the index; every path with the prefix sorts in this range, and only those.
         return f"({alias}.path >= %s AND {alias}.path < %s)", [unit.office.path, unit.office.path + "~"]
     return f"{alias}.path LIKE %s", [unit.office.path + "%"]
-
-
-def _in_region(alias: str, region: Region) -> tuple[str, list]:
-    if region.everything:
-        return f"{alias}.id IS NOT NULL", []
-    parts, params = [], []
-    for unit in region.units:
-        sql, unit_params = _within(alias, unit)
-        parts.append(sql)
-        params.extend(unit_params)
-    return "(" + " OR ".join(parts) + ")", params
 
 
 def _month_index(day: date) -> int:
@@ -269,14 +254,14 @@ def _month_start(index: int) -> date:
 def period_runs(date_from: date | None, date_to: date | None) -> list[tuple[str, date, date]]:
     """The inclusive range as runs of whole periods: (grain, first period start, last period start).
 
-    Whole years and months where they fit, days at the edges: a range of any length reads at most a
-    few dozen periods per office and dimension. An open end reaches as far as the tallies go.
+    Whole years and months where they fit, whole weeks and days at the edges: a range of any length reads
+    at most a few dozen periods per owner and slice. An open end reaches as far as the tallies go.
     """
     first, last = date_from or date.min, date_to or date.max
     runs: list[tuple[str, date, date]] = []
     if first.day != 1:
         end = min(last, _month_end(first))
-        runs.append((Grain.DAY, first, end))
+        runs.extend(_days_and_weeks(first, end))
         if end == last:
             return runs
         first = end + timedelta(days=1)
@@ -293,17 +278,24 @@ def period_runs(date_from: date | None, date_to: date | None) -> list[tuple[str,
         else:
             runs.append((Grain.MONTH, _month_start(first_month), _month_start(last_month)))
     if last != _month_end(last):
-        runs.append((Grain.DAY, max(first, last.replace(day=1)), last))
+        runs.extend(_days_and_weeks(max(first, last.replace(day=1)), last))
     return runs
 
 
-def _periods(date_from: date | None, date_to: date | None) -> tuple[str, list]:
-    """``t`` lies in the range (see :func:`period_runs`)."""
-    parts, params = [], []
-    for grain, start, end in period_runs(date_from, date_to):
-        parts.append("(t.grain = %s AND t.period >= %s AND t.period <= %s)")
-        params.extend([grain, start, end])
-    return "(" + " OR ".join(parts) + ")", params
+def _days_and_weeks(first: date, last: date) -> list[tuple[str, date, date]]:
+    """The days ``first`` .. ``last`` (inside one month) as runs: the whole weeks among them, days around."""
+    week = period_start(Grain.WEEK, first)
+    if week < first:
+        week += timedelta(days=7)
+    weeks = ((last - week).days + 1) // 7
+    if weeks < 1:
+        return [(Grain.DAY, first, last)]
+    after = week + timedelta(days=7 * weeks)
+    runs = [(Grain.DAY, first, week - timedelta(days=1))] if week > first else []
+    runs.append((Grain.WEEK, week, after - timedelta(days=7)))
+    if after <= last:
+        runs.append((Grain.DAY, after, last))
+    return runs
 
 
 def _month_end(day: date) -> date:
@@ -312,7 +304,7 @@ def _month_end(day: date) -> date:
     return date(day.year, day.month + 1, 1) - timedelta(days=1)
 
 
-# Which tally rows a query reads: (office id, subtree) pairs, each the office's subtree rows or its own.
+# The owners whose rows a query reads: (office id or EVERY_OFFICE, subtree).
 Reads = tuple[tuple[int, bool], ...]
 
 
@@ -320,21 +312,11 @@ def _top_offices() -> list[Office]:
     return list(Office.objects.filter(depth=1).order_by("path"))
 
 
-def _scope_reads(region: Region, top: list[Office] | None = None) -> Reads:
-    """The rows that add up to the whole scope: each top office's subtree for everything, else each unit."""
+def _whole(region: Region) -> Reads:
+    """The owners that make up the scope: every office at once, or each unit."""
     if region.everything:
-        return tuple((office.pk, True) for office in (top if top is not None else _top_offices()))
+        return ((EVERY_OFFICE, True),)
     return tuple((unit.office.pk, unit.subtree) for unit in region.units)
-
-
-def _reads_sql(reads: Reads) -> tuple[str, list]:
-    parts, params = [], []
-    for subtree in (True, False):
-        ids = sorted({office_id for office_id, whole in reads if whole is subtree})
-        if ids:
-            parts.append(f"(t.subtree = %s AND t.office_id IN ({', '.join(['%s'] * len(ids))}))")
-            params.extend([subtree, *ids])
-    return ("(" + " OR ".join(parts) + ")", params) if parts else ("1 = 0", [])
 
 
 @dataclass(frozen=True)
@@ -342,37 +324,43 @@ class _Filters:
     region: Region
     tab: str
     include_simulated: bool
-    periods: tuple[str, list]
-    reads: Reads
+    runs: list[tuple[str, date, date]]  # (grain, first period, last period), as period_runs has them
 
-    def where(self, family: str, reads: Reads | None = None) -> tuple[str, list]:
-        period_sql, period_params = self.periods
-        reads_sql, reads_params = _reads_sql(self.reads if reads is None else reads)
-        parts, params = ["t.family = %s", period_sql, reads_sql], [family, *period_params, *reads_params]
+    def kinds(self) -> tuple[str, list]:
+        """The tab and simulated conditions on a tally ``t``."""
+        parts, params = [], []
         if self.tab != TAB_ALL:
-            parts.append("t.type = %s")
+            parts.append(" AND t.type = %s")
             params.append(self.tab)
         if not self.include_simulated:
-            parts.append("t.simulated = %s")
+            parts.append(" AND t.simulated = %s")
             params.append(False)
-        return " AND ".join(parts), params
+        return "".join(parts), params
+
+    def slices(self) -> tuple[str, list]:
+        """The period, tab and simulated conditions on a tally ``t``."""
+        parts, params = [], []
+        for grain, start, end in self.runs:
+            parts.append("(t.grain = %s AND t.period >= %s AND t.period <= %s)")
+            params.extend([grain, start, end])
+        kinds, kind_params = self.kinds()
+        return f"({' OR '.join(parts)}){kinds}", [*params, *kind_params]
 
 
-KeySql = Callable[[str], tuple[str, list]]
+def _small_reads(function):
+    """On PostgreSQL, run ``function`` in a transaction whose plans never start parallel workers or compile
+    with JIT: each tally query reads a few thousand rows, which both would only slow down."""
 
+    @functools.wraps(function)
+    def reading(*args, **kwargs):
+        if connection.vendor != "postgresql":
+            return function(*args, **kwargs)
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL jit = off")
+            return function(*args, **kwargs)
 
-@dataclass(frozen=True)
-class _Grouping:
-    """How a breakdown sorts tally rows into its rows. ``row_key`` is the SQL of a tally row's key, over the
-    tally ``t`` and its office ``o`` (joined when ``by_office``); ``other_key(alias)``, when given, the key
-    that a forwarding's other office (``c``) falls in, so that a forwarding within one row is not counted
-    as received or forwarded by it; ``joins(alias)`` the joins that expression needs."""
-
-    row_key: str
-    columns: int = 1
-    by_office: bool = False
-    other_key: KeySql | None = None
-    joins: Callable[[str], str] | None = None
+    return reading
 
 
 def _run(sql: str, params: list) -> list[tuple]:
@@ -381,63 +369,79 @@ def _run(sql: str, params: list) -> list[tuple]:
         return cursor.fetchall()
 
 
-def _office_join(group: _Grouping) -> str:
-    return f"JOIN {T_OFFICE} o ON o.id = t.office_id" if group.by_office else ""
+def _tally_rows(filters: _Filters, family: str, reads: Reads, key: str, columns: int) -> list[tuple]:
+    """(key..., counters...) of the ``reads`` owners' rows of ``family``, summed by ``key`` (``columns`` long).
+
+    One arm per run of periods and kind of owner, so that each is one range of the tally's key."""
+    kinds, kind_params = filters.kinds()
+    arms, params = [], []
+    for grain, start, end in filters.runs:
+        for subtree in (True, False):
+            ids = sorted({office for office, whole in reads if whole is subtree})
+            if ids:
+                arms.append(
+                    f"SELECT * FROM {T_TALLY} t WHERE t.office IN ({', '.join(['%s'] * len(ids))}) "  # noqa: S608
+                    f"AND t.subtree = %s AND t.family = %s AND t.grain = %s AND t.period >= %s AND t.period <= %s"
+                    f"{kinds}"
+                )
+                params.extend([*ids, subtree, family, grain, start, end, *kind_params])
+    if not arms:
+        return []
+    groups = ", ".join(str(i) for i in range(1, columns + 1))
+    return _run(f"SELECT {key}, {_SUMS} FROM ({' UNION ALL '.join(arms)}) t GROUP BY {groups}", params)  # noqa: S608
 
 
-def _state_rows(filters: _Filters, family: str, group: _Grouping, reads: Reads | None = None) -> list[tuple]:
-    """(key..., own, status, overdue, n): ``own`` is 1 for an office's own row, 0 for its subtree's."""
-    where, where_params = filters.where(family, reads)
-    groups = ", ".join(str(i) for i in range(1, group.columns + 4))
-    sql = (
-        f"SELECT {group.row_key}, CASE WHEN t.subtree THEN 0 ELSE 1 END, t.status, t.overdue, SUM(t.n) "  # noqa: S608 - our own names only
-        f"FROM {T_STATE} t {_office_join(group)} WHERE {where} GROUP BY {groups}"
-    )
-    return _run(sql, where_params)
+def _unit_of(alias: str, region: Region) -> tuple[str, list]:
+    """The index of the unit of ``region`` that office ``alias`` lies in; NULL outside the region."""
+    parts, params = [], []
+    for i, unit in enumerate(region.units):
+        sql, unit_params = _within(alias, unit)
+        parts.append(f"WHEN {sql} THEN {i}")
+        params.extend(unit_params)
+    return f"CASE {' '.join(parts)} END", params
 
 
-def _flow_rows(filters: _Filters, family: str, group: _Grouping, reads: Reads | None = None) -> list[tuple]:
-    """(key..., kind, rating, inside_row, inside_scope, n, days, in_time): ``inside_scope`` is 1 for a
-    forwarding to or from another office of the scope, ``inside_row`` for one within the same row."""
-    scope_sql, scope_params = _in_region("c", filters.region)
-    if group.other_key is not None:
-        other_sql, other_params = group.other_key("c")
-        inside_row = f"CASE WHEN {scope_sql} AND ({other_sql}) = ({group.row_key}) THEN 1 ELSE 0 END"
-        row_params = [*scope_params, *other_params]
+def _inner_forwards(filters: _Filters, key: str, columns: int, *, same_district: bool = False) -> list[tuple]:
+    """(key..., n): forwardings between two different units of a scope of several (key over the forwarding
+    tally ``t``); with ``same_district`` only those within one district, keyed by the sender's district."""
+    region = filters.region
+    if region.everything or len(region.units) < 2:
+        return []
+    slices, params = filters.slices()
+    source, source_params = _unit_of("s", region)
+    target, target_params = _unit_of("d", region)
+    joins, where, where_params = "", "", []
+    if same_district:
+        joins = _district_joins("s") + " " + _district_joins("d")
+        source_district, district_params = _district_of("s")
+        target_district, target_district_params = _district_of("d")
+        key = source_district
+        where, where_params = f"AND {source_district} = {target_district}", [*district_params, *target_district_params]
+        key_params = district_params
     else:
-        inside_row, row_params = f"CASE WHEN {scope_sql} THEN 1 ELSE 0 END", list(scope_params)
-    inside_scope = f"CASE WHEN {scope_sql} THEN 1 ELSE 0 END"
-    joins = group.joins("c") if group.joins else ""
-    where, where_params = filters.where(family, reads)
-    groups = ", ".join(str(i) for i in range(1, group.columns + 5))
-    sql = (
-        f"SELECT {group.row_key}, t.kind, t.rating, {inside_row}, {inside_scope}, "  # noqa: S608 - our own names only
-        f"SUM(t.n), SUM(t.days), SUM(t.in_time) FROM {T_FLOW} t {_office_join(group)} "
-        f"LEFT JOIN {T_OFFICE} c ON c.id = t.counterpart {joins} WHERE {where} GROUP BY {groups}"
+        key_params = []
+    groups = ", ".join(str(i) for i in range(1, columns + 1))
+    return _run(
+        f"SELECT {key}, SUM(t.n) FROM {T_FORWARD} t JOIN {T_OFFICE} s ON s.id = t.source_id "  # noqa: S608
+        f"JOIN {T_OFFICE} d ON d.id = t.target_id {joins} "
+        f"WHERE {slices} AND ({source}) <> ({target}) {where} GROUP BY {groups}",
+        [*key_params, *params, *source_params, *target_params, *where_params],
     )
-    return _run(sql, [*row_params, *scope_params, *where_params])
 
 
-def _key(row: tuple, columns: int):
-    return row[0] if columns == 1 else tuple(row[:columns])
+def _district_joins(a: str) -> str:
+    return (
+        f"LEFT JOIN {T_AREA} {a}a ON {a}a.id = {a}.admin_unit_id LEFT JOIN {T_AREA} {a}ap ON {a}ap.id = {a}a.parent_id"
+    )
 
 
-def _add_states(rows: list[tuple], columns: int, figures_for: Callable[[object, bool], list[Figures]]) -> None:
-    """``figures_for(key, own)``: the figures a row counts in; ``own`` for an office's own row."""
-    for row in rows:
-        own, status, overdue, n = row[columns:]
-        for figures in figures_for(_key(row, columns), bool(own)):
-            figures.add_state(status, bool(overdue), int(n or 0))
-
-
-def _add_flows(rows: list[tuple], columns: int, figures_for: Callable[[object], list[tuple[Figures, bool]]]) -> None:
-    """``figures_for(key)`` answers [(figures, whole_scope)]: whether a forwarding counts as internal
-    when it stays in the row (False) or anywhere in the scope (True)."""
-    for row in rows:
-        kind, rating, inside_row, inside_scope, n, days, in_time = row[columns:]
-        for figures, whole_scope in figures_for(_key(row, columns)):
-            internal = bool(inside_scope if whole_scope else inside_row)
-            figures.add_flow(kind, int(rating or 0), internal, int(n or 0), int(days or 0), int(in_time or 0))
+def _district_of(a: str) -> tuple[str, list]:
+    """The district of office ``a``: its area when a district, the area's parent for an upazila, the
+    parent's parent for a union; NULL above districts (ministries, directorates, divisions)."""
+    return (
+        f"CASE {a}a.level WHEN %s THEN {a}a.id WHEN %s THEN {a}a.parent_id WHEN %s THEN {a}ap.parent_id END",
+        [AdminUnit.Level.DISTRICT, AdminUnit.Level.UPAZILA, AdminUnit.Level.UNION],
+    )
 
 
 # --- The dashboard ---------------------------------------------------------------------------------
@@ -524,73 +528,29 @@ def _check_inputs(tab: str, date_from: date | None, date_to: date | None) -> Non
         raise DashboardInputError(_("The end of the date range comes before its start."), field="to")
 
 
-def _office_grouping(filters: _Filters, top: list[Office] | None) -> tuple[_Grouping, list[OfficeRow], Reads]:
-    """The drill-down rows, how a forwarding's other office falls into them, and the rows they read: every
-    top-level office for everything, the office itself and each of its children for one subtree, else each
-    unit of the scope. The rows partition the scope, and each is keyed by its office's path."""
-    region = filters.region
+def _office_rows(region: Region, top: list[Office] | None) -> list[OfficeRow]:
+    """The drill-down rows: every top-level office for everything, the office itself and each of its
+    children for one subtree, else each unit of the scope. The rows partition the scope."""
     if region.everything:
-        rows = [OfficeRow(office, True) for office in top or []]
-        other: KeySql = lambda a: (f"substr({a}.path, 1, %s)", [PATH_STEP])  # noqa: E731
-    elif len(region.units) == 1 and region.units[0].subtree:
+        return [OfficeRow(office, True) for office in top or []]
+    if len(region.units) == 1 and region.units[0].subtree:
         root = region.units[0].office
         children = Office.objects.filter(parent=root).order_by("path")
-        rows = [OfficeRow(root, False), *(OfficeRow(child, True) for child in children)]
-
-        def other(a: str) -> tuple[str, list]:
-            return f"CASE WHEN {a}.id = %s THEN {a}.path ELSE substr({a}.path, 1, %s) END", [
-                root.pk,
-                len(root.path) + PATH_STEP,
-            ]
-
-    else:
-        rows = [OfficeRow(unit.office, unit.subtree) for unit in region.units]
-
-        def other(a: str) -> tuple[str, list]:
-            parts, params = [], []
-            for unit in region.units:
-                sql, unit_params = _within(a, unit)
-                parts.append(f"WHEN {sql} THEN %s")
-                params.extend([*unit_params, unit.office.path])
-            return f"CASE {' '.join(parts)} END", params
-
-    reads = tuple((row.office.pk, row.subtree) for row in rows)
-    return _Grouping(row_key="o.path", by_office=True, other_key=other), rows, reads
-
-
-def _district_joins(a: str) -> str:
-    area = "a" if a == "o" else "ca"
-    return (
-        f"LEFT JOIN {T_AREA} {area} ON {area}.id = {a}.admin_unit_id "
-        f"LEFT JOIN {T_AREA} {area}p ON {area}p.id = {area}.parent_id"
-    )
-
-
-def _district_key(a: str) -> tuple[str, list]:
-    """The district of office ``a``: its area when a district, the area's parent for an upazila, the
-    parent's parent for a union; NULL above districts (ministries, directorates, divisions)."""
-    area = "a" if a == "o" else "ca"
-    return (
-        f"CASE {area}.level WHEN %s THEN {area}.id WHEN %s THEN {area}.parent_id WHEN %s THEN {area}p.parent_id END",
-        [AdminUnit.Level.DISTRICT, AdminUnit.Level.UPAZILA, AdminUnit.Level.UNION],
-    )
-
-
-def _columns(*names: str) -> _Grouping:
-    return _Grouping(row_key=", ".join(f"t.{n}" for n in names), columns=len(names))
+        return [OfficeRow(root, False), *(OfficeRow(child, True) for child in children)]
+    return [OfficeRow(unit.office, unit.subtree) for unit in region.units]
 
 
 def _filters(
-    user, office_code, tab, date_from, date_to, include_simulated, periods=None
+    user, office_code, tab, date_from, date_to, include_simulated, runs=None
 ) -> tuple[_Filters, list[Office] | None]:
-    """The filters, and the top-level offices when the scope is everything (read once, for every query)."""
+    """The filters, and the top-level offices when the scope is everything."""
     _check_inputs(tab, date_from, date_to)
     region = dashboard_region(user, office_code)
     top = _top_offices() if region.everything else None
-    reads = _scope_reads(region, top)
-    return _Filters(region, tab, include_simulated, periods or _periods(date_from, date_to), reads), top
+    return _Filters(region, tab, include_simulated, runs or period_runs(date_from, date_to)), top
 
 
+@_small_reads
 def dashboard_figures(
     user,
     office_code: str | None = None,
@@ -605,26 +565,28 @@ def dashboard_figures(
     ``include_simulated``. The module's docstring says what the date range means for each figure.
     """
     filters, top = _filters(user, office_code, tab, date_from, date_to, include_simulated)
+    whole = _whole(filters.region)
+    office_rows = _office_rows(filters.region, top)
+    # One query: the scope's owners for the totals, each row's owner, and each row office's own rows for
+    # what it holds itself.
+    reads = {*whole, *((row.office.pk, row.subtree) for row in office_rows)}
+    reads |= {(row.office.pk, False) for row in office_rows}
+    found = {
+        (int(office), bool(subtree)): values
+        for office, subtree, *values in _tally_rows(
+            filters, Family.CORE, tuple(sorted(reads)), "t.office, t.subtree", 2
+        )
+    }
     totals = Figures()
-    by_office, office_rows, reads = _office_grouping(filters, top)
-    rows = {row.office.path: row for row in office_rows}
-
-    def office_states(key, own: bool) -> list[Figures]:
-        row = rows[key]
-        if row.subtree:
-            # A subtree row counts from the subtree's rows; the office's own rows say only what it holds.
-            return [row.held] if own else [totals, row.figures]
-        return [totals, row.figures, row.held]
-
-    # The state also reads each subtree row's office's own rows, for what that office holds.
-    held = tuple((office_id, False) for office_id, subtree in reads if subtree)
-    _add_states(_state_rows(filters, Family.CORE, by_office, reads + held), 1, office_states)
-
-    def office_flows(key) -> list[tuple[Figures, bool]]:
-        return [(totals, True), (rows[key].figures, False)]
-
-    _add_flows(_flow_rows(filters, Family.CORE, by_office, reads), 1, office_flows)
-
+    for owner in whole:
+        totals.add(found.get(owner, ()))
+    for _all, n in _inner_forwards(filters, "1", 1):
+        totals.take_back(int(n))
+    for row in office_rows:
+        row.figures.add(found.get((row.office.pk, row.subtree), ()))
+        own = Figures()
+        own.add(found.get((row.office.pk, False), ()))
+        row.held = Figures(pending=own.pending, overdue=own.overdue)
     return Dashboard(
         region=filters.region,
         tab=tab,
@@ -639,60 +601,46 @@ def dashboard_figures(
     )
 
 
+def _breakdown(filters: _Filters, family: str, key: str, columns: int, inner_key: str, **inner) -> dict:
+    """``{key: Figures}`` of the scope's rows of ``family`` by ``key``, the forwardings within a scope of
+    several owners (keyed by ``inner_key`` over the forwarding tally) taken back."""
+    found: dict = {}
+    for row in _tally_rows(filters, family, _whole(filters.region), key, columns):
+        found.setdefault(row[0] if columns == 1 else tuple(row[:columns]), Figures()).add(row[columns:])
+    for *key_values, n in _inner_forwards(filters, inner_key, columns, **inner):
+        found.setdefault(key_values[0] if columns == 1 else tuple(key_values), Figures()).take_back(int(n))
+    return found
+
+
 def _by_district(filters: _Filters) -> list[DistrictRow]:
     """Districts of the offices in the scope, by name; offices above districts are in no row."""
-    group = _Grouping(row_key="t.category", other_key=_district_key, joins=_district_joins)
-    found: dict[int, Figures] = {}
-
-    def states(key, own: bool) -> list[Figures]:
-        return [found.setdefault(key, Figures())]
-
-    def flows(key) -> list[tuple[Figures, bool]]:
-        return [(found.setdefault(key, Figures()), False)]
-
-    _add_states(_state_rows(filters, Family.DISTRICT, group), 1, states)
-    _add_flows(_flow_rows(filters, Family.DISTRICT, group), 1, flows)
+    found = _breakdown(filters, Family.DISTRICT, "t.category", 1, "", same_district=True)
     areas = AdminUnit.objects.filter(pk__in=sorted(found)).order_by("name_en") if found else []
     return [DistrictRow(area, found[area.pk]) for area in areas]
 
 
 def _by_channel(filters: _Filters) -> list[ChannelRow]:
     """Every channel, in the order of :class:`Channel`."""
-    found = {channel: ChannelRow(channel, str(label)) for channel, label in Channel.choices}
-    group = _columns("channel")
-
-    def states(key, own: bool) -> list[Figures]:
-        return [found[key].figures] if key in found else []
-
-    def flows(key) -> list[tuple[Figures, bool]]:
-        return [(found[key].figures, True)] if key in found else []
-
-    _add_states(_state_rows(filters, Family.CHANNEL, group), 1, states)
-    _add_flows(_flow_rows(filters, Family.CHANNEL, group), 1, flows)
-    return list(found.values())
+    found = _breakdown(filters, Family.CHANNEL, "t.channel", 1, "t.channel")
+    return [ChannelRow(channel, str(label), found.get(channel, Figures())) for channel, label in Channel.choices]
 
 
 def _by_category(filters: _Filters) -> dict:
     """``by_category`` (Social Protection first, each with its programmes, then the other categories in
     their order, then grievances with no category) and ``g2p`` (grievances about G2P services only)."""
-    group = _columns("category", "programme", "g2p")
+    key = "t.category, t.programme, t.g2p"
+    found = _breakdown(filters, Family.CATEGORY, key, 3, key)
     g2p = Figures()
     categories: dict[int, Figures] = {}
     programmes: dict[tuple[int, int], Figures] = {}
-
-    def targets(key) -> list[Figures]:
-        category, programme, is_g2p = key
-        found = [categories.setdefault(category, Figures())]
+    for (category, programme, is_g2p), figures in found.items():
+        targets = [categories.setdefault(category, Figures())]
         if programme:
-            found.append(programmes.setdefault((category, programme), Figures()))
+            targets.append(programmes.setdefault((category, programme), Figures()))
         if is_g2p:
-            found.append(g2p)
-        return found
-
-    _add_states(_state_rows(filters, Family.CATEGORY, group), 3, lambda key, own: targets(key))
-    _add_flows(
-        _flow_rows(filters, Family.CATEGORY, group), 3, lambda key: [(figures, True) for figures in targets(key)]
-    )
+            targets.append(g2p)
+        for target in targets:
+            target.merge(figures)
     known = sorted(ServiceCategory.objects.all(), key=lambda c: (c.slug != SOCIAL_PROTECTION, c.order, c.name_en))
     names = {p.pk: p for p in Programme.objects.filter(pk__in=sorted({p for _c, p in programmes}))}
     rows = []
@@ -733,6 +681,7 @@ def _next_period(grain: str, start: date) -> date:
     return _month_end(start) + timedelta(days=1)
 
 
+@_small_reads
 def dashboard_trends(
     user,
     office_code: str | None = None,
@@ -763,12 +712,12 @@ def dashboard_trends(
         start = _next_period(interval, start)
         if len(points) > MAX_TREND_PERIODS:
             raise DashboardInputError(_("The date range is too long for this interval; choose a shorter one."))
-    periods = ("(t.grain = %s AND t.period >= %s AND t.period <= %s)", [interval, first, last])
-    filters, _top = _filters(user, office_code, tab, date_from, date_to, include_simulated, periods=periods)
+    runs = [(interval, first, last)]
+    filters, _top = _filters(user, office_code, tab, date_from, date_to, include_simulated, runs=runs)
     found = {point.start: point.figures for point in points}
-    period = _Grouping(row_key="t.period")
-    rows = _flow_rows(filters, Family.CORE, period)
-    _add_flows(rows, 1, lambda key: [(found[_as_date(key)], True)] if _as_date(key) in found else [])
+    for start, figures in _breakdown(filters, Family.CORE, "t.period", 1, "t.period").items():
+        if _as_date(start) in found:
+            found[_as_date(start)].merge(figures)
     return Trends(region=filters.region, interval=interval, points=points)
 
 

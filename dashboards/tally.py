@@ -2,13 +2,13 @@
 
 ``grievances.services`` calls :func:`tally_hold` when it locks a grievance (where and how it is held
 before the change), :func:`tally_event` when it records an event, and :func:`tally_overdue` after the
-SLA sweep. Every change is counted at the office where it happens and, summed, in the subtree rows of
-that office and of every office above it (found with one query up the tree), in a few upserts
-(``INSERT ... ON CONFLICT DO UPDATE SET n = n + excluded.n``, the same SQL on SQLite and PostgreSQL)
-that add to a row or create it, so two transactions adding to the same row never lose a count. Rows
-are written in key order, so two such transactions lock shared rows in the same order and cannot
-deadlock. :func:`tallies_rebuild` recomputes both tallies from the grievances and their events with a
-few ``INSERT ... SELECT`` statements, to back-fill or repair them.
+SLA sweep. Every change is counted in the rows of each owner it belongs to (the office itself, each
+office above it, every office at once: see :mod:`dashboards.models`), found with one query up the tree,
+in one upsert (``INSERT ... ON CONFLICT DO UPDATE SET c = c + excluded.c``, the same SQL on SQLite and
+PostgreSQL) that adds to each row or creates it, so two transactions adding to the same row never lose a
+count. Rows are written in key order, so two such transactions lock shared rows in the same order and
+cannot deadlock. :func:`tallies_rebuild` recomputes the tallies from the grievances and their events with
+a few ``INSERT ... SELECT`` statements, to back-fill or repair them.
 """
 
 import json
@@ -25,16 +25,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from charters.models import CharterService
-from dashboards.models import (
-    FLOW_DIMENSIONS,
-    STATE_DIMENSIONS,
-    Family,
-    FlowKind,
-    FlowTally,
-    Grain,
-    SettledOrOpen,
-    StateTally,
-)
+from dashboards.models import COUNTERS, DIMENSIONS, EVERY_OFFICE, FORWARD_KEY, Family, ForwardTally, Grain, Tally
 from grievances.models import EventKind, Grievance, GrievanceEvent
 from grievances.sla import gro_timeframe_days
 from grievances.workflow import OPEN_STATUSES
@@ -44,21 +35,19 @@ from offices.workdays import add_working_days, working_days_between
 # Weeks start on Sunday, the first working day of Bangladesh's week (Python's weekday() numbering).
 WEEK_STARTS_ON = 6
 
-STATE_KEY = ("office_id", *STATE_DIMENSIONS)
-FLOW_KEY = ("office_id", *FLOW_DIMENSIONS)
-STATE_VALUES = ("n",)
-FLOW_VALUES = ("n", "days", "in_time")
+TALLY_KEY = ("office", *DIMENSIONS)
+FORWARD_COLUMNS = ("source_id", "target_id", *FORWARD_KEY[2:])
+_AT = {name: i for i, name in enumerate(COUNTERS)}
 
-# Upserts per statement: 17 columns x 500 rows stays far below SQLite's 32,766 parameters.
+# Upserts per statement: 28 columns x 500 rows stays far below SQLite's 32,766 parameters.
 BATCH = 500
 
-_EVENT_FLOWS = {
-    EventKind.RESOLVED: FlowKind.RESOLVED,
-    EventKind.REJECTED: FlowKind.REJECTED,
-    EventKind.CLOSED: FlowKind.CLOSED,
-    EventKind.APPEALED: FlowKind.APPEALED,
-    EventKind.APPEAL_DECIDED: FlowKind.APPEAL_DECIDED,
-    EventKind.FEEDBACK: FlowKind.FEEDBACK,
+# Events that add one to a counter of the office holding the grievance.
+_EVENT_COUNTERS = {
+    EventKind.REJECTED: "rejected",
+    EventKind.CLOSED: "closed",
+    EventKind.APPEALED: "appealed",
+    EventKind.APPEAL_DECIDED: "appeals_decided",
 }
 
 
@@ -130,118 +119,103 @@ def slice_of(grievance: Grievance) -> Slice:
     )
 
 
-def _settled_or_open(status: str, overdue: bool) -> tuple[str, bool]:
-    """A breakdown family's status: open (and whether overdue) or settled."""
+def stock(status: str, overdue: bool) -> tuple[int, int]:
+    """(pending, overdue): what a grievance adds to the stock counters of the office holding it."""
     if status in OPEN_STATUSES:
-        return SettledOrOpen.OPEN, bool(overdue)
-    return SettledOrOpen.SETTLED, False
+        return 1, int(bool(overdue))
+    return 0, 0
+
+
+# The owners of an office's changes: (owner, subtree) for the office alone, each office above it (itself
+# included) with its subtree, and every office at once.
+Owners = list[tuple[int, bool]]
+# ``{office: ([the office and every office above it], its district's AdminUnit id or None)}``
+Ancestry = dict[int, tuple[list[int], int | None]]
 
 
 class Deltas:
-    """Changes to both tallies at the offices where they happen (keys without ``subtree``), gathered per
-    key; :meth:`write` adds each to its subtree rows up the tree too, as one upsert per table."""
+    """Changes at the offices where they happen, gathered per (office, counterpart, day, slice): the
+    counterpart is a forwarding's other office, 0 otherwise. :meth:`write` adds each to the rows of every
+    owner it belongs to, as one upsert per table."""
 
     def __init__(self) -> None:
-        self.state: dict[tuple, list[int]] = defaultdict(lambda: [0])
-        self.flow: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])
+        self.rows: dict[tuple[int, int, date, Slice], list[int]] = defaultdict(lambda: [0] * len(COUNTERS))
 
     def __len__(self) -> int:
-        return len(self.state) + len(self.flow)
+        return len(self.rows)
 
-    def add_state(self, *, office_id: int, day: date, slice: Slice, status: str, overdue: bool, n: int) -> None:
-        for family, category, programme, g2p, channel in slice.families():
-            row_status, row_overdue = (
-                (status, bool(overdue)) if family == Family.CORE else _settled_or_open(status, overdue)
-            )
-            for grain in Grain.values:
-                key = (
-                    office_id,
-                    family,
-                    grain,
-                    period_start(grain, day),
-                    slice.type,
-                    slice.simulated,
-                    category,
-                    programme,
-                    g2p,
-                    channel,
-                    row_status,
-                    row_overdue,
-                )
-                self.state[key][0] += n
+    def add(self, *, office_id: int, day: date, slice: Slice, counterpart: int = 0, **counts: int) -> None:
+        values = self.rows[(office_id, counterpart, day, slice)]
+        for name, n in counts.items():
+            values[_AT[name]] += n
 
-    def add_flow(
-        self,
-        *,
-        office_id: int,
-        day: date,
-        slice: Slice,
-        kind: str,
-        n: int = 1,
-        counterpart: int = 0,
-        rating: int = 0,
-        days: int = 0,
-        in_time: int = 0,
-    ) -> None:
-        for family, category, programme, g2p, channel in slice.families():
-            for grain in Grain.values:
-                key = (
-                    office_id,
-                    family,
-                    grain,
-                    period_start(grain, day),
-                    slice.type,
-                    slice.simulated,
-                    category,
-                    programme,
-                    g2p,
-                    channel,
-                    kind,
-                    counterpart,
-                    rating,
-                )
-                values = self.flow[key]
-                values[0] += n
-                values[1] += days
-                values[2] += in_time
-
-    def write(self, ancestry: dict[int, tuple[list[int], int | None]] | None = None) -> None:
+    def write(self, ancestry: Ancestry | None = None) -> None:
         """Add every gathered change to the tables (a move that nets to nothing writes nothing); ``ancestry``
         is :func:`office_ancestry` of the offices changed when the caller has it already."""
-        offices = {key[0] for key, vals in self.state.items() if any(vals)}
-        offices |= {key[0] for key, vals in self.flow.items() if any(vals)}
-        if offices:
-            ancestry = ancestry if ancestry is not None else office_ancestry(offices)
-            _upsert(StateTally, STATE_KEY, STATE_VALUES, _spread(self.state, ancestry, state=True))
-            _upsert(FlowTally, FLOW_KEY, FLOW_VALUES, _spread(self.flow, ancestry, state=False))
-        self.state.clear()
-        self.flow.clear()
+        changed = {key: values for key, values in self.rows.items() if any(values)}
+        self.rows.clear()
+        if not changed:
+            return
+        if ancestry is None:
+            ancestry = office_ancestry(
+                {office for office, _c, _d, _s in changed} | {c for _o, c, _d, _s in changed if c}
+            )
+        tally, forwards = _spread(changed, ancestry)
+        _upsert(Tally, TALLY_KEY, COUNTERS, tally)
+        _upsert(ForwardTally, FORWARD_COLUMNS, ("n",), forwards)
 
 
-def _spread(rows: dict[tuple, list[int]], ancestry: dict[int, tuple[list[int], int | None]], *, state: bool) -> dict:
-    """Each office's change as its own row, its district's row, and both again in the subtree rows of the
-    office and of every office above it."""
-    spread: dict[tuple, list[int]] = defaultdict(lambda: [0] * (1 if state else 3))
+def _spread(rows: dict, ancestry: Ancestry) -> tuple[dict[tuple, list[int]], dict[tuple, list[int]]]:
+    """Each change in the rows of every owner, family and grain it counts in; and each forwarding in the
+    forwarding tally. A forwarding counts only for the owners whose border it crosses: an office's own rows
+    always, a subtree's when the other office is outside it, every office's never; a district row's also when
+    the two offices lie in different districts."""
+    tally: dict[tuple, list[int]] = defaultdict(lambda: [0] * len(COUNTERS))
+    forwards: dict[tuple, list[int]] = defaultdict(lambda: [0])
+    for (office_id, counterpart, day, slice), values in rows.items():
+        above, district = ancestry[office_id]
+        owners: Owners = [(office_id, False), *((a, True) for a in above), (EVERY_OFFICE, True)]
+        crossed = in_district = owners
+        if counterpart:
+            other_above, other_district = ancestry[counterpart]
+            crossed = [
+                (owner, subtree)
+                for owner, subtree in owners
+                if not subtree or (owner != EVERY_OFFICE and owner not in other_above)
+            ]
+            in_district = owners if other_district != district else crossed
+            if values[_AT["forwarded"]]:
+                for grain in Grain.values:
+                    key = (office_id, counterpart, grain, period_start(grain, day), *_slice_key(slice))
+                    forwards[key][0] += values[_AT["forwarded"]]
+        families = slice.families()
+        if district is not None:
+            families = (*families, (Family.DISTRICT, district, 0, False, ""))
+        for family, category, programme, g2p, channel in families:
+            for owner, subtree in in_district if family == Family.DISTRICT else crossed:
+                for grain in Grain.values:
+                    target = tally[
+                        (
+                            owner,
+                            subtree,
+                            family,
+                            grain,
+                            period_start(grain, day),
+                            slice.type,
+                            slice.simulated,
+                            category,
+                            programme,
+                            g2p,
+                            channel,
+                        )
+                    ]
+                    for i, value in enumerate(values):
+                        target[i] += value
+    return tally, forwards
 
-    def add(office_id: int, key: tuple, vals: list[int]) -> None:
-        above, _district = ancestry[office_id]
-        for owner, subtree in ((office_id, False), *((a, True) for a in above)):
-            target = spread[(owner, subtree, *key)]
-            for i, value in enumerate(vals):
-                target[i] += value
 
-    for (office_id, *key), vals in rows.items():
-        if not any(vals):
-            continue
-        add(office_id, tuple(key), vals)
-        district = ancestry[office_id][1]
-        if key[0] == Family.CORE and district is not None:
-            # The district family: the core row with the office's district in ``category``.
-            key[0], key[5] = Family.DISTRICT, district
-            if state:
-                key[9], key[10] = _settled_or_open(key[9], key[10])
-            add(office_id, tuple(key), vals)
-    return spread
+def _slice_key(slice: Slice) -> tuple:
+    return (slice.type, slice.simulated, slice.category, slice.programme, slice.g2p, slice.channel)
 
 
 def office_ancestry(office_ids: Iterable[int]) -> dict[int, tuple[list[int], int | None]]:
@@ -332,9 +306,9 @@ def tally_hold(grievance: Grievance) -> Grievance:
 def tally_event(grievance: Grievance, event: GrievanceEvent) -> None:
     """Bring the tallies up to date with ``event``, just recorded on ``grievance`` (already saved).
 
-    The state tally moves the grievance from where it was held (:func:`tally_hold`) to where it is
-    now; the flow tally counts the event at the office where it happened. Events that change neither
-    (a hearing, a question answered) cost no query.
+    The stock moves from where the grievance was held (:func:`tally_hold`) to where it is now; the flow
+    counts the event at the office where it happened. Events that change neither (a hearing, a question
+    answered) cost no query.
     """
     after = _held(grievance)
     if event.kind == EventKind.SUBMITTED:
@@ -344,7 +318,12 @@ def tally_event(grievance: Grievance, event: GrievanceEvent) -> None:
         if before is None:
             raise RuntimeError("tally_event needs tally_hold(grievance) when the grievance was locked")
     grievance._tally_held = after
-    flow = event.kind in _EVENT_FLOWS or event.kind in (EventKind.SUBMITTED, EventKind.FORWARDED)
+    flow = event.kind in _EVENT_COUNTERS or event.kind in (
+        EventKind.SUBMITTED,
+        EventKind.FORWARDED,
+        EventKind.RESOLVED,
+        EventKind.FEEDBACK,
+    )
     if before == after and not flow:
         return
 
@@ -353,29 +332,28 @@ def tally_event(grievance: Grievance, event: GrievanceEvent) -> None:
     filed_on = local_day(grievance.submitted_at)
     if before != after:
         if before is not None:
-            office_id, status, overdue = before
-            deltas.add_state(office_id=office_id, day=filed_on, slice=dims, status=status, overdue=overdue, n=-1)
-        office_id, status, overdue = after
-        deltas.add_state(office_id=office_id, day=filed_on, slice=dims, status=status, overdue=overdue, n=1)
+            pending, overdue = stock(before[1], before[2])
+            deltas.add(office_id=before[0], day=filed_on, slice=dims, pending=-pending, overdue=-overdue)
+        pending, overdue = stock(after[1], after[2])
+        deltas.add(office_id=after[0], day=filed_on, slice=dims, pending=pending, overdue=overdue)
 
     day = local_day(event.at)
     here = grievance.current_office_id
     if event.kind == EventKind.SUBMITTED:
-        deltas.add_flow(office_id=here, day=filed_on, slice=dims, kind=FlowKind.FILED)
+        deltas.add(office_id=here, day=filed_on, slice=dims, received=1)
     elif event.kind == EventKind.FORWARDED:
         source = before[0]
-        deltas.add_flow(office_id=source, day=day, slice=dims, kind=FlowKind.FORWARDED_OUT, counterpart=here)
-        deltas.add_flow(office_id=here, day=day, slice=dims, kind=FlowKind.FORWARDED_IN, counterpart=source)
+        deltas.add(office_id=source, day=day, slice=dims, counterpart=here, forwarded=1)
+        deltas.add(office_id=here, day=day, slice=dims, counterpart=source, received=1)
     elif event.kind == EventKind.RESOLVED:
         days, in_time = _resolution_time(
             grievance.submitted_at, event.at, gro_timeframe_days(grievance.office, grievance.service)
         )
-        deltas.add_flow(office_id=here, day=day, slice=dims, kind=FlowKind.RESOLVED, days=days, in_time=in_time)
+        deltas.add(office_id=here, day=day, slice=dims, resolved=1, resolution_days=days, resolved_in_time=in_time)
     elif event.kind == EventKind.FEEDBACK:
-        rating = int(event.data["rating"])
-        deltas.add_flow(office_id=here, day=day, slice=dims, kind=FlowKind.FEEDBACK, rating=rating)
-    elif event.kind in _EVENT_FLOWS:
-        deltas.add_flow(office_id=here, day=day, slice=dims, kind=_EVENT_FLOWS[event.kind])
+        deltas.add(office_id=here, day=day, slice=dims, **{f"rated_{int(event.data['rating'])}": 1})
+    elif event.kind in _EVENT_COUNTERS:
+        deltas.add(office_id=here, day=day, slice=dims, **{_EVENT_COUNTERS[event.kind]: 1})
     deltas.write()
 
 
@@ -424,8 +402,8 @@ def _slice_from(row: dict, prefix: str = "") -> Slice:
 
 
 def tally_overdue(grievance_ids: list[int], *, at: datetime) -> None:
-    """The SLA sweep just marked these grievances overdue: move them to the overdue state and count one
-    ``overdue`` event each at the office holding them, with one grouped query, whatever their number."""
+    """The SLA sweep just marked these grievances overdue: count them overdue where they are held, and one
+    ``marked_overdue`` each on the day of the sweep, with one grouped query, whatever their number."""
     if not grievance_ids:
         return
     tz = timezone.get_default_timezone()
@@ -446,14 +424,14 @@ def tally_overdue(grievance_ids: list[int], *, at: datetime) -> None:
     )
     deltas = Deltas()
     day = local_day(at)
-    ancestry: dict[int, tuple[list[int], int | None]] = {}
+    ancestry: Ancestry = {}
     for row in groups:
         dims, n, office_id = _slice_from(row), row["grievances"], row["current_office_id"]
         ancestry[office_id] = ([int(pk) for pk in str(row["above"]).split(",")], row["district"])
-        common = {"office_id": office_id, "day": row["filed_on"], "slice": dims, "status": row["status"]}
-        deltas.add_state(**common, overdue=False, n=-n)
-        deltas.add_state(**common, overdue=True, n=n)
-        deltas.add_flow(office_id=office_id, day=day, slice=dims, kind=FlowKind.OVERDUE, n=n)
+        # Only open grievances are swept; an overdue mark on a settled one would count in no stock.
+        _pending, overdue = stock(row["status"], True)
+        deltas.add(office_id=office_id, day=row["filed_on"], slice=dims, overdue=n * overdue)
+        deltas.add(office_id=office_id, day=day, slice=dims, marked_overdue=n)
     deltas.write(ancestry)
 
 
@@ -475,8 +453,8 @@ _ABOVE_SQL = {
 
 @dataclass(frozen=True)
 class RebuildResult:
-    state_rows: int
-    flow_rows: int
+    tally_rows: int
+    forward_rows: int
     grievances: int
 
 
@@ -486,6 +464,12 @@ class _Sql:
     def __init__(self) -> None:
         self.pg = connection.vendor == "postgresql"
         self.tz = str(timezone.get_default_timezone())
+
+    @property
+    def collate(self) -> str:
+        """Byte-order text comparison, for the rebuild's sorts of millions of rows (the tallies' text columns
+        hold lowercase ASCII only, which sorts the same in every collation)."""
+        return ' COLLATE "C"' if self.pg else ""
 
     def local_date(self, column: str) -> str:
         """The Asia/Dhaka date of a timestamp column (the same day :func:`local_day` gives)."""
@@ -500,11 +484,11 @@ class _Sql:
         """The first day of the ``grain`` period holding ``day`` (weeks from Sunday, as :func:`period_start`)."""
         if self.pg:
             return (
-                f"CASE {grain} WHEN 'w' THEN {day} - EXTRACT(DOW FROM {day})::int "
+                f"CASE {grain} WHEN 'd' THEN {day} WHEN 'w' THEN {day} - EXTRACT(DOW FROM {day})::int "
                 f"WHEN 'm' THEN date_trunc('month', {day})::date ELSE date_trunc('year', {day})::date END"
             )
         return (
-            f"CASE {grain} WHEN 'w' THEN date({day}, '-' || strftime('%w', {day}) || ' days') "
+            f"CASE {grain} WHEN 'd' THEN {day} WHEN 'w' THEN date({day}, '-' || strftime('%w', {day}) || ' days') "
             f"WHEN 'm' THEN date({day}, 'start of month') ELSE date({day}, 'start of year') END"
         )
 
@@ -513,8 +497,8 @@ def _tables() -> dict[str, str]:
     from charters.models import Programme
 
     return {
-        "state": _q(StateTally._meta.db_table),
-        "flow": _q(FlowTally._meta.db_table),
+        "tally": _q(Tally._meta.db_table),
+        "forward": _q(ForwardTally._meta.db_table),
         "grievance": _q(Grievance._meta.db_table),
         "event": _q(GrievanceEvent._meta.db_table),
         "feedback": _q(Grievance._meta.get_field("feedback").related_model._meta.db_table),
@@ -525,34 +509,48 @@ def _tables() -> dict[str, str]:
 
 
 _OPEN_SQL = "(" + ", ".join(f"'{status}'" for status in sorted(OPEN_STATUSES)) + ")"
-_STATE_COLUMNS = ", ".join(_q(c) for c in (*STATE_KEY, *STATE_VALUES))
-_FLOW_COLUMNS = ", ".join(_q(c) for c in (*FLOW_KEY, *FLOW_VALUES))
+_SLICE = ("type", "simulated", "category", "programme", "g2p", "channel")
+# Each office's own changes by day, before they are summed into the owners' rows: one row per statement
+# that counts something, with the forwarding's other office in ``counterpart`` (0 for everything else).
+_PART_COLUMNS = ("office", "counterpart", "family", "day", *_SLICE)
 
 
-def _family_columns(t: dict[str, str]) -> tuple[str, str]:
-    """(joins, select list) of the family dimensions of grievance ``g`` under family ``f.family``: one row per
-    family from a three-row cross join, as :meth:`Slice.families` has them."""
-    joins = (
-        f"CROSS JOIN (SELECT '{Family.CORE}' AS family UNION ALL SELECT '{Family.CATEGORY}' "
-        f"UNION ALL SELECT '{Family.CHANNEL}') f "
-        f"LEFT JOIN {t['service']} s ON s.id = g.service_id LEFT JOIN {t['programme']} p ON p.id = s.programme_id"
+def _part_table(collate: str) -> str:
+    text = f"{collate}, " if collate else ", "
+    return (
+        f"CREATE TEMPORARY TABLE tally_part (office bigint, counterpart bigint, family varchar(8){text}day date, "
+        f"type varchar(10){text}simulated boolean, category bigint, programme bigint, g2p boolean, "
+        f"channel varchar(10){text}" + ", ".join(f"{c} bigint DEFAULT 0" for c in COUNTERS) + ")"
     )
+
+
+def _slice_columns(t: dict[str, str]) -> tuple[str, str, str, str]:
+    """(joins, grievance ``g``'s whole slice, joins with one row per family, ``g``'s slice under family
+    ``f.family``): three rows from a cross join, as :meth:`Slice.families` has them."""
+    joins = f"LEFT JOIN {t['service']} s ON s.id = g.service_id LEFT JOIN {t['programme']} p ON p.id = s.programme_id"
+    g2p = "(COALESCE(s.g2p, FALSE) OR COALESCE(p.g2p, FALSE))"
+    whole = f"g.type, g.simulated, COALESCE(g.category_id, 0), COALESCE(s.programme_id, 0), {g2p}, g.channel"
     category = f"f.family = '{Family.CATEGORY}'"
-    columns = (
+    by_family = (
         "g.type, g.simulated, "
         f"CASE WHEN {category} THEN COALESCE(g.category_id, 0) ELSE 0 END, "
         f"CASE WHEN {category} THEN COALESCE(s.programme_id, 0) ELSE 0 END, "
-        f"CASE WHEN {category} THEN (COALESCE(s.g2p, FALSE) OR COALESCE(p.g2p, FALSE)) ELSE FALSE END, "
+        f"CASE WHEN {category} THEN {g2p} ELSE FALSE END, "
         f"CASE WHEN f.family = '{Family.CHANNEL}' THEN g.channel ELSE '' END"
     )
-    return joins, columns
+    families = (
+        f"CROSS JOIN (SELECT '{Family.CORE}' AS family UNION ALL SELECT '{Family.CATEGORY}' "
+        f"UNION ALL SELECT '{Family.CHANNEL}') f "
+    )
+    return joins, whole, families + joins, by_family
 
 
 @transaction.atomic
 def tallies_rebuild() -> RebuildResult:
-    """Empty both tallies and recompute them from the grievances and their events, set-based: each office's
-    rows by day, then the longer grains, the district family and the subtree rows, each one ``INSERT ...
-    SELECT``. Only the working days of resolutions are counted in Python, once per distinct pair of days.
+    """Empty the tallies and recompute them from the grievances and their events, set-based: each office's
+    changes by day into a temporary table, one ``INSERT ... SELECT`` per thing counted; then the owners'
+    rows by day, the longer grains, and the forwarding tally, one statement each. Only the working days of
+    resolutions are counted in Python, once per distinct pair of days.
 
     Runs in one transaction. On PostgreSQL it drops the tallies' keys and adds them back at the end, which
     locks both tables: dashboards and every grievance write wait until it commits. The holding office
@@ -564,15 +562,10 @@ def tallies_rebuild() -> RebuildResult:
         with connection.cursor() as cursor:
             # Checked as each row goes in, so that no check is still pending when the keys are dropped.
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            cursor.execute(f"TRUNCATE {t['state']}, {t['flow']}")
+            cursor.execute(f"TRUNCATE {t['tally']}, {t['forward']}")
     else:
-        StateTally.objects.all().delete()
-        FlowTally.objects.all().delete()
-    family_joins, family = _family_columns(t)
-    filed_on = sql.local_date("g.submitted_at")
-    grouped = "GROUP BY " + ", ".join(str(i) for i in range(1, len(STATE_KEY) + 1))
-    flow_grouped = "GROUP BY " + ", ".join(str(i) for i in range(1, len(FLOW_KEY) + 1))
-    core = f"f.family = '{Family.CORE}'"
+        Tally.objects.all().delete()
+        ForwardTally.objects.all().delete()
 
     def run(statement: str, params: list | None = None) -> None:
         with connection.cursor() as cursor:
@@ -581,69 +574,138 @@ def tallies_rebuild() -> RebuildResult:
     if sql.pg:
         # Room to group and sort millions of rows in memory, for this transaction only; and the unique keys
         # built once at the end (a sort) rather than row by row (they lock the tables until it commits).
-        run("SET LOCAL work_mem = '256MB'")
-        restore_keys = _drop_keys([t["state"], t["flow"]])
-    # Every office with itself and each office above it: a small table the subtree rows are joined through.
-    run("CREATE TEMPORARY TABLE tally_ancestry (origin bigint, id bigint)")
+        run("SET LOCAL work_mem = '1GB'")
+        run("SET LOCAL jit = off")  # compiling the plans costs more than it saves on statements this size
+        restore_keys = _drop_keys([t["tally"], t["forward"]])
+    _rebuild_owners(run, sql)
+    run(_part_table(sql.collate))
+    _rebuild_parts(run, sql, t)
+    # The district family: each office's core rows again, under the office's district.
+    part = ", ".join(_PART_COLUMNS)
+    counters = ", ".join(COUNTERS)
     run(
-        f"INSERT INTO tally_ancestry WITH RECURSIVE up (origin, id, parent) AS ("  # noqa: S608 - our own names only
-        f"SELECT id, id, parent_id FROM {_Q_OFFICE} "
-        f"UNION ALL SELECT up.origin, o.id, o.parent_id FROM up JOIN {_Q_OFFICE} o ON o.id = up.parent) "
-        f"SELECT origin, id FROM up"
+        f"INSERT INTO tally_part ({part}, {counters}) SELECT p.office, p.counterpart, '{Family.DISTRICT}', "  # noqa: S608
+        f"p.day, p.type, p.simulated, d.district, 0, FALSE, '', {', '.join(f'p.{c}' for c in COUNTERS)} "
+        f"FROM tally_part p JOIN tally_district d ON d.office = p.office "
+        f"WHERE p.family = '{Family.CORE}' AND d.district IS NOT NULL"
     )
     if sql.pg:
-        run("ANALYZE tally_ancestry")
-
-    # Each office's rows, by day. The state: where each grievance is held now, by its filing day.
+        run("ANALYZE tally_part")
+    columns = ", ".join(_q(c) for c in (*TALLY_KEY, *COUNTERS))
+    keys = len(TALLY_KEY)
+    group = "GROUP BY " + ", ".join(str(i) for i in range(1, keys + 1))
+    sums = ", ".join(f"SUM(r.{c})" for c in COUNTERS)
+    # The owners' rows by day. A forwarding counts where it crosses the owner's border: the office's own rows,
+    # a subtree without the other office, and a district row whose district the other office is not in.
+    other_district = "COALESCE((SELECT od.district FROM tally_district od WHERE od.office = r.counterpart), 0)"
+    other_inside = (
+        "EXISTS (SELECT 1 FROM tally_owner oo WHERE oo.origin = r.counterpart AND oo.owner = ow.owner AND oo.subtree)"
+    )
+    # Each statement groups (by hash: no sort of its millions of input rows), then writes the rows of one
+    # owner, family and period together (a sort of its output by what dashboards read by), so that a
+    # dashboard reads few pages.
+    in_order = "ORDER BY 1, 2, 3, 4, 5"
     run(
-        f"INSERT INTO {t['state']} ({_STATE_COLUMNS}) "  # noqa: S608 - our own names only
-        f"SELECT g.current_office_id, FALSE, f.family, 'd', {filed_on}, {family}, "
-        f"CASE WHEN {core} THEN g.status WHEN g.status IN {_OPEN_SQL} THEN '{SettledOrOpen.OPEN}' "
-        f"ELSE '{SettledOrOpen.SETTLED}' END, "
-        f"CASE WHEN {core} THEN g.overdue ELSE (g.overdue AND g.status IN {_OPEN_SQL}) END, COUNT(*) "
-        f"FROM {t['grievance']} g {family_joins} {grouped}"
+        f"INSERT INTO {t['tally']} ({columns}) SELECT * FROM (SELECT ow.owner, ow.subtree, r.family, 'd', r.day, "  # noqa: S608
+        f"{', '.join(f'r.{c}' for c in _SLICE)}, {sums} FROM tally_part r JOIN tally_owner ow ON ow.origin = r.office "
+        f"WHERE r.counterpart = 0 OR NOT ow.subtree "
+        f"OR (r.family = '{Family.DISTRICT}' AND r.category <> {other_district}) "
+        f"OR (ow.owner <> {EVERY_OFFICE} AND NOT {other_inside}) {group}) d {in_order}"
+    )
+    # The longer grains from the days.
+    grains = f"(SELECT '{Grain.WEEK}' AS grain UNION ALL SELECT '{Grain.MONTH}' UNION ALL SELECT '{Grain.YEAR}') gr"
+    c = sql.collate
+    rest = f"r.type{c}, r.simulated, r.category, r.programme, r.g2p, r.channel{c}"
+    run(
+        f"INSERT INTO {t['tally']} ({columns}) SELECT * FROM (SELECT r.office, r.subtree, r.family{c}, "  # noqa: S608
+        f"gr.grain{c}, {sql.period_start('gr.grain', 'r.period')}, {rest}, {sums} "
+        f"FROM {t['tally']} r CROSS JOIN {grains} WHERE r.grain = '{Grain.DAY}' {group}) d {in_order}"
+    )
+    _rebuild_forwards(run, sql, t)
+    for table in ("tally_part", "tally_owner", "tally_district"):
+        run(f"DROP TABLE {table}")
+    if sql.pg:
+        for statement in restore_keys:
+            run(statement)
+        run(f"ANALYZE {t['tally']}")
+        run(f"ANALYZE {t['forward']}")
+    return RebuildResult(
+        tally_rows=Tally.objects.count(),
+        forward_rows=ForwardTally.objects.count(),
+        grievances=Grievance.objects.count(),
     )
 
-    def flows(office: str, day: str, kind: str, counterpart: str, rating: str, source: str, where: str = "") -> None:
+
+def _rebuild_owners(run, sql: _Sql) -> None:
+    """``tally_owner``: each office's owners (itself alone, each office above with its subtree, every office);
+    ``tally_district``: each office's district."""
+    run("CREATE TEMPORARY TABLE tally_owner (origin bigint, owner bigint, subtree boolean)")
+    run(
+        f"INSERT INTO tally_owner WITH RECURSIVE up (origin, id, parent) AS ("  # noqa: S608 - our own names only
+        f"SELECT id, id, parent_id FROM {_Q_OFFICE} "
+        f"UNION ALL SELECT up.origin, o.id, o.parent_id FROM up JOIN {_Q_OFFICE} o ON o.id = up.parent) "
+        f"SELECT origin, id, TRUE FROM up UNION ALL SELECT id, id, FALSE FROM {_Q_OFFICE} "
+        f"UNION ALL SELECT id, {EVERY_OFFICE}, TRUE FROM {_Q_OFFICE}"
+    )
+    run("CREATE TEMPORARY TABLE tally_district (office bigint, district bigint)")
+    run(
+        f"INSERT INTO tally_district SELECT x.id, {DISTRICT_SQL} FROM {_Q_OFFICE} x {DISTRICT_JOINS}",  # noqa: S608
+        DISTRICT_PARAMS,
+    )
+    if sql.pg:
+        run("CREATE INDEX ON tally_owner (origin, owner)")
+        run("CREATE INDEX ON tally_district (office)")
+        run("ANALYZE tally_owner")
+        run("ANALYZE tally_district")
+
+
+def _rebuild_parts(run, sql: _Sql, t: dict[str, str]) -> None:
+    """Each office's changes by day, per family, into ``tally_part``: one statement per thing counted."""
+    _joins, _whole, family_joins, family = _slice_columns(t)
+    filed_on, at = sql.local_date("g.submitted_at"), sql.local_date("e.at")
+    grouped = "GROUP BY " + ", ".join(str(i) for i in range(1, len(_PART_COLUMNS) + 1))
+
+    def part(office: str, counterpart: str, day: str, counts: dict[str, str], source: str, where: str = "") -> None:
         run(
-            f"INSERT INTO {t['flow']} ({_FLOW_COLUMNS}) "  # noqa: S608 - our own names only
-            f"SELECT {office}, FALSE, f.family, 'd', {day}, {family}, {kind}, {counterpart}, {rating}, "
-            f"COUNT(*), 0, 0 FROM {source} {family_joins} {where} {flow_grouped}"
+            f"INSERT INTO tally_part ({', '.join(_PART_COLUMNS)}, {', '.join(counts)}) "  # noqa: S608 - our own names
+            f"SELECT {office}, {counterpart}, f.family, {day}, {family}, {', '.join(counts.values())} "
+            f"FROM {source} {family_joins} {where} {grouped}"
         )
 
     grievances = f"{t['grievance']} g"
     events = f"{t['event']} e JOIN {t['grievance']} g ON g.id = e.grievance_id"
-    at = sql.local_date("e.at")
-    flows("g.office_id", filed_on, f"'{FlowKind.FILED}'", "0", "0", grievances)
-    # Settlements and appeals: the grievance can no longer move, so its holder then is its holder now.
-    settled = [EventKind.REJECTED, EventKind.CLOSED, EventKind.APPEALED, EventKind.APPEAL_DECIDED]
-    kinds = ", ".join(f"'{kind}'" for kind in settled)
-    flows("g.current_office_id", at, "e.kind", "0", "0", events, f"WHERE e.kind IN ({kinds})")
-    flows(
+    # The stock: each open grievance where it is held now, by the day it was filed.
+    open_overdue = "SUM(CASE WHEN g.overdue THEN 1 ELSE 0 END)"
+    part(
         "g.current_office_id",
-        at,
-        f"'{FlowKind.FEEDBACK}'",
         "0",
-        "COALESCE(fb.rating, 0)",
-        f"{events} LEFT JOIN {t['feedback']} fb ON fb.grievance_id = g.id",
+        filed_on,
+        {"pending": "COUNT(*)", "overdue": open_overdue},
+        grievances,
+        f"WHERE g.status IN {_OPEN_SQL}",
+    )
+    part("g.office_id", "0", filed_on, {"received": "COUNT(*)"}, grievances)
+    # Settlements and appeals: the grievance can no longer move, so its holder then is its holder now.
+    kinds = ", ".join(f"'{kind}'" for kind in _EVENT_COUNTERS)
+    counts = {name: f"SUM(CASE WHEN e.kind = '{kind}' THEN 1 ELSE 0 END)" for kind, name in _EVENT_COUNTERS.items()}
+    part("g.current_office_id", "0", at, counts, events, f"WHERE e.kind IN ({kinds})")
+    ratings = {f"rated_{n}": f"SUM(CASE WHEN fb.rating = {n} THEN 1 ELSE 0 END)" for n in range(1, 6)}
+    part(
+        "g.current_office_id",
+        "0",
+        at,
+        ratings,
+        f"{events} JOIN {t['feedback']} fb ON fb.grievance_id = g.id",
         f"WHERE e.kind = '{EventKind.FEEDBACK}'",
     )
     # Forwardings: out at the sending office, in at the receiving one, each naming the other.
     forwarded = (
         f"{events} JOIN {t['office']} src ON src.code = {sql.json_text('e.data', 'from')} "
-        f"JOIN {t['office']} dst ON dst.code = {sql.json_text('e.data', 'to')} "
-        f"CROSS JOIN (SELECT '{FlowKind.FORWARDED_OUT}' AS kind UNION ALL SELECT '{FlowKind.FORWARDED_IN}') way"
+        f"JOIN {t['office']} dst ON dst.code = {sql.json_text('e.data', 'to')}"
     )
-    out = f"way.kind = '{FlowKind.FORWARDED_OUT}'"
-    flows(
-        f"CASE WHEN {out} THEN src.id ELSE dst.id END",
-        at,
-        "way.kind",
-        f"CASE WHEN {out} THEN dst.id ELSE src.id END",
-        "0",
-        forwarded,
-        f"WHERE e.kind = '{EventKind.FORWARDED}'",
-    )
+    is_forward = f"WHERE e.kind = '{EventKind.FORWARDED}'"
+    part("src.id", "dst.id", at, {"forwarded": "COUNT(*)"}, forwarded, is_forward)
+    part("dst.id", "src.id", at, {"received": "COUNT(*)"}, forwarded, is_forward)
     # Overdue marks: held by the office the last earlier forwarding sent the grievance to, else where filed.
     holder = (
         f"COALESCE((SELECT {sql.json_text('fw.data', 'to')} FROM {t['event']} fw "  # noqa: S608 - our own names
@@ -651,60 +713,32 @@ def tallies_rebuild() -> RebuildResult:
         f"AND (fw.at < e.at OR (fw.at = e.at AND fw.id < e.id)) ORDER BY fw.at DESC, fw.id DESC LIMIT 1), "
         f"home.code)"
     )
-    flows(
+    part(
         "held.id",
+        "0",
         at,
-        f"'{FlowKind.OVERDUE}'",
-        "0",
-        "0",
+        {"marked_overdue": "COUNT(*)"},
         f"{events} JOIN {t['office']} home ON home.id = g.office_id JOIN {t['office']} held ON held.code = {holder}",
         f"WHERE e.kind = '{EventKind.OVERDUE}'",
     )
-    _rebuild_resolutions(sql, t, family_joins, family, flow_grouped)
+    _rebuild_resolutions(sql, t, part)
 
-    # The longer grains from the days; then the district family; then the subtree rows up the tree.
-    grains = f"(SELECT '{Grain.WEEK}' AS grain UNION ALL SELECT '{Grain.MONTH}' UNION ALL SELECT '{Grain.YEAR}') gr"
-    for table, keys, values in ((t["state"], STATE_KEY, STATE_VALUES), (t["flow"], FLOW_KEY, FLOW_VALUES)):
-        columns = ", ".join(_q(c) for c in (*keys, *values))
-        rest = ", ".join(f"r.{_q(c)}" for c in keys[5:])
-        sums = ", ".join(f"SUM(r.{_q(v)})" for v in values)
-        group = "GROUP BY " + ", ".join(str(i) for i in range(1, len(keys) + 1))
-        run(
-            f"INSERT INTO {table} ({columns}) SELECT r.office_id, FALSE, r.family, gr.grain, "  # noqa: S608
-            f"{sql.period_start('gr.grain', 'r.period')}, {rest}, {sums} "
-            f"FROM {table} r CROSS JOIN {grains} WHERE r.grain = 'd' {group}"
-        )
-        is_state = keys is STATE_KEY
-        status = (
-            f"CASE WHEN r.status IN {_OPEN_SQL} THEN '{SettledOrOpen.OPEN}' ELSE '{SettledOrOpen.SETTLED}' END, "
-            f"(r.overdue AND r.status IN {_OPEN_SQL})"
-            if is_state
-            else "r.kind, r.counterpart, r.rating"
-        )
-        run(
-            f"INSERT INTO {table} ({columns}) SELECT r.office_id, FALSE, '{Family.DISTRICT}', r.grain, r.period, "  # noqa: S608
-            f"r.type, r.simulated, {DISTRICT_SQL}, 0, FALSE, '', {status}, {sums} "
-            f"FROM {table} r JOIN {_Q_OFFICE} x ON x.id = r.office_id {DISTRICT_JOINS} "
-            f"WHERE r.family = '{Family.CORE}' AND {DISTRICT_SQL} IS NOT NULL {group}",
-            [*DISTRICT_PARAMS, *DISTRICT_PARAMS],
-        )
-        # Written in key order, so that a scope's rows sit together on few pages.
-        run(
-            f"INSERT INTO {table} ({columns}) SELECT up.id, TRUE, "  # noqa: S608 - our own names only
-            f"{', '.join(f'r.{_q(c)}' for c in keys[2:])}, {sums} "
-            f"FROM {table} r JOIN tally_ancestry up ON up.origin = r.office_id WHERE r.subtree = FALSE {group} "
-            f"ORDER BY {', '.join(str(i) for i in range(1, len(keys) + 1))}"
-        )
-    run("DROP TABLE tally_ancestry")
-    if sql.pg:
-        for statement in restore_keys:
-            run(statement)
-        run(f"ANALYZE {t['state']}")
-        run(f"ANALYZE {t['flow']}")
-    return RebuildResult(
-        state_rows=StateTally.objects.count(),
-        flow_rows=FlowTally.objects.count(),
-        grievances=Grievance.objects.count(),
+
+def _rebuild_forwards(run, sql: _Sql, t: dict[str, str]) -> None:
+    """The forwarding tally, every grain, straight from the forwarding events."""
+    joins, whole, _family_joins, _family = _slice_columns(t)
+    at = sql.local_date("e.at")
+    grains = (
+        f"(SELECT '{Grain.DAY}' AS grain UNION ALL SELECT '{Grain.WEEK}' UNION ALL SELECT '{Grain.MONTH}' "
+        f"UNION ALL SELECT '{Grain.YEAR}') gr"
+    )
+    run(
+        f"INSERT INTO {t['forward']} ({', '.join(_q(c) for c in (*FORWARD_COLUMNS, 'n'))}) "  # noqa: S608
+        f"SELECT src.id, dst.id, gr.grain, {sql.period_start('gr.grain', at)}, {whole}, COUNT(*) "
+        f"FROM {t['event']} e JOIN {t['grievance']} g ON g.id = e.grievance_id "
+        f"JOIN {t['office']} src ON src.code = {sql.json_text('e.data', 'from')} "
+        f"JOIN {t['office']} dst ON dst.code = {sql.json_text('e.data', 'to')} {joins} CROSS JOIN {grains} "
+        f"WHERE e.kind = '{EventKind.FORWARDED}' GROUP BY {', '.join(str(i) for i in range(1, len(FORWARD_KEY) + 1))}"
     )
 
 
@@ -724,10 +758,10 @@ def _drop_keys(tables: list[str]) -> list[str]:
     return restore
 
 
-def _rebuild_resolutions(sql: _Sql, t: dict[str, str], family_joins: str, family: str, grouped: str) -> None:
-    """The ``resolved`` flows with their working days and in-time counts: the timeframe of each (office,
-    service) and the working days of each distinct (filed, resolved, timeframe) are counted in Python, put
-    in two temporary tables, and joined in."""
+def _rebuild_resolutions(sql: _Sql, t: dict[str, str], part) -> None:
+    """The resolutions with their working days and in-time counts: the timeframe of each (office, service)
+    and the working days of each distinct (filed, resolved, timeframe) are counted in Python, put in two
+    temporary tables, and joined in."""
     filed_on, at = sql.local_date("g.submitted_at"), sql.local_date("e.at")
     events = f"{t['event']} e JOIN {t['grievance']} g ON g.id = e.grievance_id"
     resolved = f"e.kind = '{EventKind.RESOLVED}'"
@@ -770,13 +804,15 @@ def _rebuild_resolutions(sql: _Sql, t: dict[str, str], family_joins: str, family
                         for v in row
                     ],
                 )
-            cursor.execute(
-                f"INSERT INTO {t['flow']} ({_FLOW_COLUMNS}) "  # noqa: S608 - our own names only
-                f"SELECT g.current_office_id, FALSE, f.family, 'd', {at}, {family}, '{FlowKind.RESOLVED}', 0, 0, "
-                f"COUNT(*), SUM(w.days), SUM(w.in_time) FROM {events} "
-                f"JOIN tally_timeframe tf ON tf.office_id = g.office_id AND tf.service_id = COALESCE(g.service_id, 0) "
-                f"JOIN tally_workdays w ON w.filed = {filed_on} AND w.resolved = {at} AND w.timeframe = tf.days "
-                f"{family_joins} WHERE {resolved} {grouped}"
+            part(
+                "g.current_office_id",
+                "0",
+                at,
+                {"resolved": "COUNT(*)", "resolution_days": "SUM(w.days)", "resolved_in_time": "SUM(w.in_time)"},
+                f"{events} JOIN tally_timeframe tf ON tf.office_id = g.office_id "
+                f"AND tf.service_id = COALESCE(g.service_id, 0) "
+                f"JOIN tally_workdays w ON w.filed = {filed_on} AND w.resolved = {at} AND w.timeframe = tf.days",
+                f"WHERE {resolved}",
             )
         finally:
             cursor.execute("DROP TABLE tally_timeframe")

@@ -124,11 +124,13 @@ def test_the_dashboard_takes_as_many_queries_for_many_grievances_as_for_few(offi
         file(office, 8)
     assert {user.pk: queries(user) for user in (cabinet, focal)} == few
     assert queries(focal, office="DSS-K", **{"from": "2024-01-15", "to": "2025-03-02"}) == few_narrowed
-    # Scope, offices, two per breakdown (holders, events), the category, programme and district names.
-    with django_assert_max_num_queries(14) as dashboard:
+    # Scope, offices, one per breakdown, the category, programme and district names; on PostgreSQL also the
+    # planner settings of the dashboard's transaction (a savepoint and its release inside the test's).
+    settings_queries = 3 if connection.vendor == "postgresql" else 0
+    with django_assert_max_num_queries(10 + settings_queries) as dashboard:
         client_for(focal).get(URL, {"office": "DSS-K"})
-    with django_assert_max_num_queries(4) as trends:
+    with django_assert_max_num_queries(4 + settings_queries) as trends:
         client_for(focal).get(URL + "trends/")
     read = [query["sql"] for query in dashboard.captured_queries + trends.captured_queries]
-    assert any("dashboards_flowtally" in sql for sql in read)
+    assert any("dashboards_tally" in sql for sql in read)
     assert not any("grievances_grievance" in sql for sql in read)  # never a scan of the grievances

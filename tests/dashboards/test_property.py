@@ -74,9 +74,12 @@ def play(tree, clock, script) -> None:
     """Run the script through the services; steps the workflow refuses are simply skipped."""
     day = START
     filed: list[tuple[Grievance, str, str]] = []  # grievance, phone, access code
+    latest = None
     for advance, at, step in script:
         day += timedelta(days=advance)
-        clock.set(day, at)
+        if clock.set(day, at) < (latest or clock.now):
+            clock.now = latest  # the clock never runs back: events happen in the order the script has them
+        latest = clock.now
         if step[0] == "file":
             _name, code, kind, channel, service_index, simulated = step
             office = tree.office(code)
@@ -199,3 +202,41 @@ def test_tallied_figures_equal_live_counts(tree, clock, script, checks):
                 dashboard, grievances, region, tab="all", date_from=day, date_to=day, simulated=True
             )
         transaction.set_rollback(True)
+
+
+def test_forwardings_between_the_offices_of_a_scope_of_several_are_neither_received_nor_forwarded(tree, clock):
+    """A user watching DSS-K's subtree and handling MOFOOD: a grievance that travels between the two stays
+    inside their scope, while each owner alone saw it cross its border."""
+    at = time(12, 0)
+    play(
+        tree,
+        clock,
+        [
+            (0, at, ("file", "DSS-K-U", "citizen", "web", 0, False)),
+            (0, at, ("file", "MOFOOD", "anonymous", "sms", -1, False)),
+            (1, at, ("forward", 0, "MOFOOD", 1)),  # DSS-K-U -> MOFOOD
+            (1, at, ("forward", 1, "DSS-K", 1)),  # MOFOOD -> DSS-K
+            (1, at, ("forward", 0, "FOOD-R", 1)),  # MOFOOD -> FOOD-R, out of the scope
+        ],
+    )
+    grievances = live_grievances()
+    dashboard = dashboard_figures(tree.users["district+mofood"])
+    assert (dashboard.totals.received, dashboard.totals.forwarded) == (2, 1)
+    assert {row.code: (row.figures.received, row.figures.forwarded) for row in dashboard.by_office} == {
+        "DSS-K": (2, 1),  # filed at DSS-K-U, then one in from MOFOOD; one out to MOFOOD
+        "MOFOOD": (2, 2),
+    }
+    for user_key, office_code in [("district+mofood", None), ("cabinet", None), ("mosw", None), ("cabinet", "DSS")]:
+        for tab in ("all", "citizen"):
+            dashboard = dashboard_figures(tree.users[user_key], office_code=office_code, tab=tab)
+            region = region_of(tree, user_key, office_code)
+            assert_dashboard_is_live(
+                dashboard, grievances, region, tab=tab, date_from=None, date_to=None, simulated=False
+            )
+            trends = dashboard_trends(
+                tree.users[user_key], office_code=office_code, tab=tab, date_from=START, date_to=START, interval="w"
+            )
+            expected = live_figures(
+                grievances, region, tab=tab, date_from=trends.points[0].start, date_to=trends.points[0].end
+            )
+            assert trends.points[0].figures.received == expected.received

@@ -16,5 +16,6 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         result = tallies_rebuild()
         self.stdout.write(
-            f"{result.grievances} grievances: {result.state_rows} state and {result.flow_rows} flow tally rows."
+            f"{result.grievances} grievances: {result.tally_rows} tally rows, "
+            f"{result.forward_rows} forwarding tally rows."
         )
