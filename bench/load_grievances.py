@@ -305,7 +305,7 @@ def main() -> None:
         loaded, rebuilt, result = load(args.grievances)
         print(
             f"loaded {loaded.grievances:,} grievances and {loaded.events:,} events in {loaded.seconds:.1f} s (COPY); "
-            f"tallies rebuilt in {rebuilt:.1f} s: {result.tally_rows:,} tally and {result.forward_rows:,} forwarding rows"
+            f"tallies rebuilt in {rebuilt:.1f} s: {result.tally_rows:,} tally rows, {result.forward_rows:,} forwarding"
         )
 
 
