@@ -347,6 +347,10 @@ class _Filters:
         return f"({' OR '.join(parts)}){kinds}", [*params, *kind_params]
 
 
+# PostgreSQL planner settings for the dashboards' transactions (see _small_reads).
+SMALL_READS_SQL = "SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL jit = off"
+
+
 def _small_reads(function):
     """On PostgreSQL, run ``function`` in a transaction whose plans never start parallel workers or compile
     with JIT: each tally query reads a few thousand rows, which both would only slow down."""
@@ -357,7 +361,7 @@ def _small_reads(function):
             return function(*args, **kwargs)
         with transaction.atomic():
             with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL jit = off")
+                cursor.execute(SMALL_READS_SQL)
             return function(*args, **kwargs)
 
     return reading
