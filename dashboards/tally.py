@@ -141,9 +141,6 @@ class Deltas:
     def __init__(self) -> None:
         self.rows: dict[tuple[int, int, date, Slice], list[int]] = defaultdict(lambda: [0] * len(COUNTERS))
 
-    def __len__(self) -> int:
-        return len(self.rows)
-
     def add(self, *, office_id: int, day: date, slice: Slice, counterpart: int = 0, **counts: int) -> None:
         values = self.rows[(office_id, counterpart, day, slice)]
         for name, n in counts.items():
