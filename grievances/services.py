@@ -22,7 +22,7 @@ from django.utils.translation import ngettext
 from accounts.models import User
 from charters.models import CharterService
 from dashboards.tally import tally_event, tally_hold, tally_overdue
-from grievances import tracking, workflow
+from grievances import clock, tracking, workflow
 from grievances.attachments import clean_uploads
 from grievances.models import (
     AppealDecision,
@@ -123,6 +123,7 @@ def record_event(
         grievance=grievance,
         kind=kind,
         actor=actor,
+        at=clock.now(),
         status_after=grievance.status,
         public_note=public_note,
         internal_note=internal_note,
@@ -245,7 +246,7 @@ def grievance_file(
     stored = []
     try:
         with transaction.atomic():
-            now = timezone.now()
+            now = clock.now()
             grievance = Grievance(
                 type=type,
                 channel=channel,
@@ -551,7 +552,7 @@ def grievance_forward(
     if not to_office.active:
         raise WorkflowInputError(_("This office no longer takes grievances; choose another."), field="to_office")
     grievance.status = workflow.check(grievance.status, Action.FORWARD)
-    now = timezone.now()
+    now = clock.now()
     grievance.current_office = to_office
     grievance.received_at = now
     grievance.due_date = deadline_for(to_office, start=now)
@@ -584,7 +585,7 @@ def grievance_resolve(
     resolution = _required(resolution, field="resolution", message=_("Describe how the grievance was redressed."))
     grievance = _lock(grievance_id, actor=actor, action=Action.RESOLVE, expected_version=expected_version)
     grievance.status = workflow.check(grievance.status, Action.RESOLVE)
-    grievance.closed_at = timezone.now()
+    grievance.closed_at = clock.now()
     _save(grievance, "status", "closed_at")
     record_event(grievance, EventKind.RESOLVED, actor=actor, public_note=resolution)
     _tell_complainant(
@@ -604,7 +605,7 @@ def grievance_reject(*, grievance_id: int, actor: User, reason: str, expected_ve
     reason = _required(reason, field="reason", message=_("Say why the grievance is rejected."))
     grievance = _lock(grievance_id, actor=actor, action=Action.REJECT, expected_version=expected_version)
     grievance.status = workflow.check(grievance.status, Action.REJECT)
-    grievance.closed_at = timezone.now()
+    grievance.closed_at = clock.now()
     _save(grievance, "status", "closed_at")
     record_event(grievance, EventKind.REJECTED, actor=actor, public_note=reason)
     _tell_complainant(
@@ -631,7 +632,7 @@ def grievance_close_no_action(
         raise NotAnonymous(_("Only an anonymous grievance can be closed without action; redress or reject it."))
     grievance.status = workflow.check(grievance.status, Action.CLOSE_NO_ACTION)
     grievance.severity = severity
-    grievance.closed_at = timezone.now()
+    grievance.closed_at = clock.now()
     _save(grievance, "status", "severity", "closed_at")
     record_event(
         grievance,
@@ -653,7 +654,7 @@ def grievance_feedback(*, number: str, rating: int, comment: str = "", phone: st
     grievance.status = workflow.check(grievance.status, Action.FEEDBACK)
     _save(grievance, "status")
     comment = comment.strip()
-    Feedback.objects.create(grievance=grievance, rating=rating, comment=comment)
+    Feedback.objects.create(grievance=grievance, rating=rating, comment=comment, at=clock.now())
     record_event(grievance, EventKind.FEEDBACK, actor=None, public_note=comment, data={"rating": rating})
     return grievance
 
@@ -666,7 +667,7 @@ def grievance_appeal(*, number: str, reason: str, phone: str = "", code: str = "
     grievance = _lock_for_complainant(number, phone=phone, code=code)
     before = grievance.status
     grievance.status = workflow.check(before, Action.APPEAL)
-    today = timezone.localdate()
+    today = clock.localdate()
     if before in OPEN_STATUSES and grievance.due_date >= today:
         raise AppealTooEarly(
             _(
@@ -701,7 +702,7 @@ def grievance_decide_appeal(
     text = _required(text, field="text", message=_("Write the decision."))
     grievance = _lock(grievance_id, actor=actor, action=Action.DECIDE_APPEAL, expected_version=expected_version)
     grievance.status = workflow.check(grievance.status, Action.DECIDE_APPEAL)
-    grievance.closed_at = timezone.now()
+    grievance.closed_at = clock.now()
     _save(grievance, "status", "closed_at")
     record_event(grievance, EventKind.APPEAL_DECIDED, actor=actor, public_note=text, data={"decision": decision})
     _tell_complainant(
@@ -758,7 +759,7 @@ class SweepResult:
 def grievance_sla_sweep(*, now: datetime | None = None) -> SweepResult:
     """Mark every open grievance newly past its deadline overdue (one UPDATE), record one ``overdue`` event
     each (one INSERT), and send each affected office's GRO(s) and Appeal Officer(s) one digest."""
-    now = now or timezone.now()
+    now = now or clock.now()
     rows = mark_overdue(today=timezone.localdate(now))
     if not rows:
         return SweepResult(overdue=0, offices=0, messages=0)
