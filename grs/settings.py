@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "grievances",
     "notifications",
     "dashboards",
+    "pilot",
 ]
 
 MIDDLEWARE = [

@@ -10,6 +10,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("", include("grievances.urls")),
     path("", include("dashboards.urls")),
+    path("", include("pilot.urls")),
     path("reports/", include("dashboards.report_urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("grs.api_urls")),

@@ -1,0 +1,29 @@
+"""``manage.py purge_simulated``: every simulated grievance and everything kept about it, gone."""
+
+from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
+
+from pilot.services import pilot_purge
+
+
+class Command(BaseCommand):
+    help = (
+        "Delete every simulated grievance with its events, attachments, feedback, messages and the pilot runs, "
+        "then rebuild the dashboard tallies."
+    )
+
+    def handle(self, *args, **options):
+        result = pilot_purge()
+        self.stdout.write(
+            _(
+                "Removed %(grievances)s simulated grievances, %(events)s timeline events, %(attachments)s "
+                "attachments, %(messages)s messages and %(runs)s pilot runs; the dashboards are rebuilt."
+            )
+            % {
+                "grievances": f"{result.grievances:,}",
+                "events": f"{result.events:,}",
+                "attachments": f"{result.attachments:,}",
+                "messages": f"{result.messages:,}",
+                "runs": f"{result.runs:,}",
+            }
+        )
