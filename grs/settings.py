@@ -50,6 +50,9 @@ def _secret_key() -> str:
     load balancer must share one key through the environment.
     """
     key = os.environ.get("SECRET_KEY")
+    if key and key.startswith("CHANGE-ME"):
+        # deploy/grs.env.example's placeholder: a key anyone can read would let them forge sessions.
+        raise ImproperlyConfigured("SECRET_KEY is still the example's CHANGE-ME: set a random key of 50+ characters")
     if key:
         return key
     path = VAR_DIR / "secret_key"
@@ -88,6 +91,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so every log line written while a request is served carries its ID.
+    "grs.logging.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -125,6 +130,11 @@ TEMPLATES = [
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # An unreachable database server fails a request (and /health/) in seconds instead of hanging it.
+        DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+            "connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 5)
+        )
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
@@ -184,11 +194,50 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG or not _MANIFEST
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "/media/"
+# Attachments and reports stay on local disk unless MEDIA_STORAGE=s3 puts them in an S3-compatible
+# bucket (AWS, MinIO, Ceph ...). They are only ever read through the app's own views, which check
+# who asks, so the bucket stays private and links are signed.
+MEDIA_STORAGE = os.environ.get("MEDIA_STORAGE", "local")
+if MEDIA_STORAGE == "s3":
+    if not os.environ.get("AWS_STORAGE_BUCKET_NAME"):
+        raise ImproperlyConfigured("MEDIA_STORAGE=s3 needs AWS_STORAGE_BUCKET_NAME")
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["AWS_STORAGE_BUCKET_NAME"],
+            # Empty means AWS itself; MinIO and other S3-compatible stores give their URL.
+            "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
+            # Empty keys leave boto3 to find credentials itself (instance role, ~/.aws).
+            "access_key": os.environ.get("AWS_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("AWS_SECRET_ACCESS_KEY") or None,
+            "location": os.environ.get("AWS_LOCATION", ""),
+            "addressing_style": os.environ.get("AWS_S3_ADDRESSING_STYLE") or None,
+            "signature_version": "s3v4",
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+elif MEDIA_STORAGE != "local":
+    raise ImproperlyConfigured(f"MEDIA_STORAGE must be local or s3, not {MEDIA_STORAGE!r}")
 
 # --- Security -----------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = not DEBUG and env_bool("SECURE_COOKIES", True)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# GRS_HTTPS=true: the site is served only over HTTPS, with TLS ended at a reverse proxy (deploy/nginx)
+# that sets X-Forwarded-Proto itself, overwriting whatever a client sent. Plain HTTP is redirected and
+# browsers are told to use HTTPS only (HSTS). Off by default: `make run` and the tests speak plain HTTP.
+GRS_HTTPS = env_bool("GRS_HTTPS", False)
+if GRS_HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    # Probes on the private network ask for /health/ over plain HTTP, straight at the app server.
+    SECURE_REDIRECT_EXEMPT = [r"^health/$"]
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -252,6 +301,8 @@ else:
     # Longer than any countdown we schedule, so a slow task is never delivered twice.
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 6 * 3600}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# The worker heartbeat that /health/ reads lives in grs.health, outside any app.
+CELERY_INCLUDE = ["grs.health"]
 
 # --- Notifications ------------------------------------------------------------------------------
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "console")
@@ -307,10 +358,18 @@ GRS_APPEAL_TIMEFRAME_DAYS = env_int("GRS_APPEAL_TIMEFRAME_DAYS", 20)
 # Bangladesh's weekend: Friday and Saturday (Python weekday numbers).
 GRS_WEEKEND_DAYS = (4, 5)
 
+# GRS_LOG_FORMAT=json writes one JSON object per line (time, level, logger, message, request or
+# task ID, exception) for a log collector; `text` (the default) is for people reading a terminal.
+GRS_LOG_FORMAT = os.environ.get("GRS_LOG_FORMAT", "text")
+if GRS_LOG_FORMAT not in {"text", "json"}:
+    raise ImproperlyConfigured(f"GRS_LOG_FORMAT must be text or json, not {GRS_LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"json": {"()": "grs.logging.JsonFormatter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", **({"formatter": "json"} if GRS_LOG_FORMAT == "json" else {})}
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     # Pillow logs every EXIF tag it reads at DEBUG: a photo's author and GPS position must never
     # reach a log, whatever LOG_LEVEL says.
@@ -320,6 +379,11 @@ LOGGING = {
         "axes": {"level": "WARNING"},
     },
 }
+if GRS_LOG_FORMAT == "json":
+    # The worker keeps the handlers configured here instead of putting its own text ones on the root
+    # logger; its task logger, which does not propagate, is given the same JSON handler.
+    CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+    LOGGING["loggers"]["celery.task"] = {"handlers": ["console"], "propagate": False}
 
 # --- Attachments --------------------------------------------------------------------------------
 GRS_MAX_ATTACHMENTS = env_int("GRS_MAX_ATTACHMENTS", 5)
@@ -358,3 +422,19 @@ CELERY_BEAT_SCHEDULE["grievances.sla_sweep"] = {
     # A sweep that waited in the queue longer than the next one is worthless.
     "options": {"expires": GRS_SLA_SWEEP_SECONDS},
 }
+
+# --- Worker heartbeat (read by /health/) --------------------------------------------------------
+# Beat queues a heartbeat task this often and a worker records when it ran: /health/ reports the
+# workers down when the last one is older than GRS_HEARTBEAT_STALE_SECONDS (which also catches a
+# stopped beat, and a queue so far behind that nothing scheduled gets through).
+GRS_HEARTBEAT_SECONDS = env_int("GRS_HEARTBEAT_SECONDS", 60)
+GRS_HEARTBEAT_STALE_SECONDS = env_int("GRS_HEARTBEAT_STALE_SECONDS", 3 * GRS_HEARTBEAT_SECONDS)
+CELERY_BEAT_SCHEDULE["grs.heartbeat"] = {
+    "task": "grs.heartbeat",
+    "schedule": GRS_HEARTBEAT_SECONDS,
+    "options": {"expires": GRS_HEARTBEAT_SECONDS},
+}
+# Parts whose failure makes /health/ answer 503; the others are still reported.
+GRS_HEALTH_REQUIRED = env_list("GRS_HEALTH_REQUIRED", "database,cache,broker,workers")
+if unknown := set(GRS_HEALTH_REQUIRED) - {"database", "cache", "broker", "workers"}:
+    raise ImproperlyConfigured(f"GRS_HEALTH_REQUIRED names unknown parts: {', '.join(sorted(unknown))}")
