@@ -708,7 +708,7 @@ def pilot_simulate(
     try:
         for day in days:
             simulation.day(day, per_day, filed, until=until)
-    except Exception:
+    except BaseException:  # interrupted too: the days already simulated stay, and the run says it stopped
         SimulationRun.objects.filter(pk=run.pk).update(status=SimulationRun.Status.FAILED, finished_at=timezone.now())
         raise
     made = Grievance.objects.filter(pk__in=PilotGrievance.objects.filter(run=run).values("grievance_id"))

@@ -10,7 +10,9 @@ from django.db.models import Count, Max, Min
 from django.utils import timezone
 
 from accounts.models import User
+from dashboards.models import COUNTERS, DIMENSIONS, FORWARD_KEY, ForwardTally, Tally
 from dashboards.selectors import dashboard_figures
+from dashboards.tally import tallies_rebuild
 from grievances.models import Attachment, Channel, EventKind, Grievance, GrievanceEvent, GrievanceType
 from notifications.models import Outbox
 from offices.models import AdminUnit, Office
@@ -19,6 +21,12 @@ from pilot.services import pilot_unions_pick
 from tests.pilot.conftest import table_counts
 
 pytestmark = pytest.mark.django_db
+
+
+def _tallies():
+    rows = Tally.objects.exclude(**dict.fromkeys(COUNTERS, 0)).values_list("office", *DIMENSIONS, *COUNTERS)
+    forwards = ForwardTally.objects.values_list(*FORWARD_KEY, "n")
+    return sorted(tuple(map(str, row)) for row in rows), sorted(tuple(map(str, row)) for row in forwards)
 
 
 def test_the_run_files_only_simulated_grievances_from_its_remote_unions(pilot):
@@ -140,3 +148,10 @@ def test_the_remote_unions_are_the_farthest_from_the_sadar_upazila(pilot):
     assert [p.union for p in picked] == [others[1], others[2]]
     assert 59 < picked[0].distance_km < 61
     assert pilot_unions_pick(districts=[kurigram.name_bn], per_district=2) == picked
+
+
+def test_the_tallies_kept_at_simulated_moments_are_those_a_rebuild_finds(pilot):
+    kept = _tallies()
+    assert kept
+    tallies_rebuild()
+    assert _tallies() == kept

@@ -30,7 +30,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, district, unions_per_district, months, per_day, seed, **options):
         progress = ProgressBar(
-            lambda text: self.stderr.write(text, ending=""),
+            # Plain, not in the error colour Django gives stderr on a terminal.
+            lambda text: self.stderr.write(text, style_func=lambda plain: plain, ending=""),
             noun=_("grievances"),
             tty=self.stderr.isatty(),
             flush=self.stderr.flush,
