@@ -8,7 +8,7 @@ from django.utils.http import content_disposition_header, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
-from dashboards.exports import as_csv
+from dashboards.exports import SHARE, Cell, as_csv
 from dashboards.selectors import NoDashboard
 from pilot.selectors import PilotOutOfScope, pilot_report, report_tables
 
@@ -55,9 +55,12 @@ def report(request: HttpRequest) -> HttpResponse:
         )
         for run in found.runs
     ]
+    figures = found.figures
     context = {
         "report": found,
-        "figures": found.figures,
+        "figures": figures,
+        "right_first_time": Cell(figures.share(figures.never_forwarded), SHARE).text,
+        "overdue_share": Cell(figures.share(figures.overdue), SHARE).text,
         "tables": {table.key: table for table in tables},
         "runs": runs,
     }

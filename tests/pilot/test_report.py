@@ -4,6 +4,7 @@ the page's rows. No complainant data appears in it."""
 
 import csv
 import io
+import re
 from collections import Counter
 from html.parser import HTMLParser
 from statistics import mean, median
@@ -143,6 +144,8 @@ def test_the_page_shows_the_report_to_the_cabinet_division(client, pilot, django
         "Reached the right office first time (never forwarded)",
         str(figures.never_forwarded),
     ]
+    tile = re.search(r"<dt>Right office first time</dt><dd>([^<]*)</dd>", html).group(1)
+    assert tile == tables["routing"][2][2] == f"{figures.never_forwarded / figures.filed * 100:.1f}%"
     # No complainant's name or phone anywhere on the page.
     for name, phone in Grievance.objects.exclude(complainant_name="").values_list(
         "complainant_name", "complainant_phone"
