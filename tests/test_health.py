@@ -141,6 +141,17 @@ def test_the_broker_unreachable_is_503_at_once_and_names_no_host(client, setting
     assert "127.0.0.1" not in json.dumps(report)
 
 
+def test_another_kind_of_broker_is_checked_by_connecting_to_it(client, settings, tmp_path):
+    settings.VAR_DIR = tmp_path
+    settings.CELERY_BROKER_URL = "memory://"
+    heartbeat.apply()
+
+    status, report = get_health(client)
+
+    assert status == 200, report
+    assert report["checks"]["broker"]["message"] == "The task queue answers."
+
+
 def test_no_sign_in_is_needed_and_nothing_is_cached(client, filesystem_broker):
     heartbeat.apply()
     response = client.get("/health/")
