@@ -26,8 +26,9 @@ control_socket_disable = True
 
 accesslog = "-" if os.environ.get("GRS_ACCESS_LOG", "true").lower() in {"1", "true", "yes", "on"} else None
 errorlog = "-"
-# The request ID nginx sends is the one the app's own log lines carry.
-access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s" %({x-request-id}i)s'
+# The path without its query string (tracking requests carry the complainant's phone there), and the
+# request ID nginx sends, which the app's own log lines carry too.
+access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms "%(a)s" %({x-request-id}i)s'
 
 if os.environ.get("GRS_LOG_FORMAT") == "json":
     logconfig_dict = {

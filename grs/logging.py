@@ -78,8 +78,12 @@ class JsonFormatter(logging.Formatter):
             entry["exception"] = record.exc_text
         if record.stack_info:
             entry["stack"] = self.formatStack(record.stack_info)
+        request = getattr(record, "request", None)
+        if isinstance(request, HttpRequest):
+            # The path without its query string: a tracking request carries the complainant's phone there.
+            entry["method"], entry["path"] = request.method, request.path
         for key, value in vars(record).items():
-            if key not in _RECORD_ATTRIBUTES and key not in entry and not key.startswith("_"):
+            if key not in _RECORD_ATTRIBUTES and key not in entry and key != "request" and not key.startswith("_"):
                 entry[key] = _plain(value)
         return json.dumps(entry, ensure_ascii=False, default=str)
 

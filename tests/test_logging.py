@@ -92,6 +92,19 @@ def test_a_request_without_a_usable_id_gets_a_new_one(client, json_lines):
     assert [line["request_id"] for line in json_lines() if line["logger"] == "django.request"] == ids
 
 
+def test_a_logged_request_names_its_path_but_never_its_query_string(client, json_lines):
+    client.get("/no-such-page/", {"phone": "01712345678", "code": "K7Q2-9XWM"})
+
+    [line] = [line for line in json_lines() if line["logger"] == "django.request"]
+    assert (line["level"], line["status_code"], line["method"], line["path"]) == (
+        "WARNING",
+        404,
+        "GET",
+        "/no-such-page/",
+    )
+    assert "01712345678" not in json.dumps(line) and "K7Q2" not in json.dumps(line)
+
+
 @shared_task(name="tests.log_something")
 def log_something() -> None:
     logging.getLogger("tests.task").info("working")
