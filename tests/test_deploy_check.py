@@ -13,7 +13,17 @@ from django.conf import settings as django_settings
 
 BASE_DIR = Path(django_settings.BASE_DIR)
 # Whatever the test run itself was given must not leak into the production-like process.
-LOCAL_ONLY = {"DATABASE_URL", "CELERY_BROKER_URL", "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "GRS_VAR_DIR"}
+# This machine's settings, and the browser tests' permission to use the ORM beside Playwright's event loop
+# (set in this process once they run): none of them belongs to a production server.
+LOCAL_ONLY = {
+    "DATABASE_URL",
+    "CELERY_BROKER_URL",
+    "DEBUG",
+    "SECRET_KEY",
+    "ALLOWED_HOSTS",
+    "GRS_VAR_DIR",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
+}
 
 
 def example_env() -> dict[str, str]:
