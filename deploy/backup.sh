@@ -24,11 +24,11 @@ if [ "${MEDIA_STORAGE:-local}" = "s3" ]; then
 fi
 media_root=${MEDIA_ROOT:-/srv/grs/media}
 media="$BACKUP_DIR/grs-media-$STAMP.tar.gz"
-if [ -d "$media_root" ]; then
-  tar --create --gzip --file="$media.partial" --directory="$media_root" .
-else
-  echo "no attachments folder at $media_root: archiving nothing" >&2
-  tar --create --gzip --file="$media.partial" --files-from=/dev/null
+if [ ! -d "$media_root" ]; then
+  # A backup without the attachments would look complete until the day it is needed.
+  echo "no attachments folder at $media_root: set MEDIA_ROOT as the app has it" >&2
+  exit 1
 fi
+tar --create --gzip --file="$media.partial" --directory="$media_root" .
 mv "$media.partial" "$media"
 echo "$media"
