@@ -122,6 +122,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "grievances.context_processors.inbox",
             ],
+            "libraries": {"bangla": "grs.templatetags.bangla"},
         },
     },
 ]
