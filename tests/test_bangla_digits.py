@@ -1,15 +1,22 @@
 """Bangla pages write dates, counts and figures in Bangla digits; English pages in ASCII digits; what people
 type back (tracking numbers, phone numbers) and machine-readable attributes stay ASCII on both."""
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+import pytest
+from django.conf import settings
 from django.template import Context, Engine
 from django.utils import translation
 from django.utils.safestring import SafeString, mark_safe
 
+from grievances import tracking
+from grievances.services import grievance_file
 from grs.templatetags.bangla import bn_digits
+from offices.models import Office, Role
+from tests.factories import AppointmentFactory, OfficeFactory
 
 ENGINE = Engine(libraries={"bangla": "grs.templatetags.bangla"}, builtins=["django.templatetags.i18n"])
 DHAKA = ZoneInfo("Asia/Dhaka")
@@ -76,3 +83,88 @@ def test_a_whole_translated_sentence_with_a_count_can_be_given_bangla_digits():
     bangla = render(source, "bn", n=1234)
     assert bangla == "১২৩৪টি অভিযোগ"
     assert render(source, "en", n=1234) == "1234 grievances"
+
+
+# --- pages -----------------------------------------------------------------------------------------
+
+BANGLA = str.maketrans("0123456789", "০১২৩৪৫৬৭৮৯")
+ASCII_DIGIT = re.compile(r"[0-9]")
+PHONE = "01712345678"
+
+
+@pytest.fixture
+def office_with_gro():
+    office = OfficeFactory(
+        code="USSO-ULIPUR",
+        layer=Office.Layer.UPAZILA,
+        name_en="Upazila Social Services Office, Ulipur",
+        name_bn="উপজেলা সমাজসেবা কার্যালয়, উলিপুর",
+    )
+    return office, AppointmentFactory(role=Role.GRO, office=office).user
+
+
+def _file(office, subject):
+    return grievance_file(
+        type="citizen",
+        office=office,
+        subject=subject,
+        description="ভাতা বন্ধ।",
+        complainant_name="আমেনা বেগম",
+        complainant_phone=PHONE,
+    ).grievance
+
+
+def _time_text(page: str, iso: str) -> list[str]:
+    return re.findall(rf'<time datetime="{iso}[^"]*">([^<]*)</time>', page)
+
+
+@pytest.mark.django_db
+def test_a_gro_reading_bangla_sees_dates_and_the_count_in_bangla_digits_and_tracking_numbers_as_typed(
+    client, office_with_gro
+):
+    office, gro = office_with_gro
+    filed = [_file(office, "বয়স্ক ভাতা বন্ধ"), _file(office, "বিধবা ভাতা পাইনি")]
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "bn"
+    client.force_login(gro)
+
+    page = client.get("/inbox/").content.decode()
+
+    assert re.search(r'<h2 id="list-heading">(.*?)</h2>', page).group(1) == "২টি অভিযোগ"
+    due = filed[0].due_date
+    shown = _time_text(page, due.isoformat())  # the machine-readable attribute stays ASCII
+    assert shown and all(not ASCII_DIGIT.search(text) for text in shown), shown
+    assert all(str(due.day).translate(BANGLA) in text and str(due.year).translate(BANGLA) in text for text in shown)
+    for grievance in filed:
+        assert f">{tracking.display(grievance.tracking_number)}</a>" in page
+    assert re.search(r'class="inbox-link">[^<]*<span class="badge">([^<]*)</span>', page).group(1) == "২টি নতুন"
+
+
+@pytest.mark.django_db
+def test_the_same_inbox_in_english_keeps_ascii_digits(client, office_with_gro):
+    office, gro = office_with_gro
+    filed = _file(office, "Old age allowance stopped")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    client.force_login(gro)
+
+    page = client.get("/inbox/").content.decode()
+
+    assert '<h2 id="list-heading">1 grievance</h2>' in page
+    assert all(str(filed.due_date.day) in text for text in _time_text(page, filed.due_date.isoformat()))
+
+
+@pytest.mark.django_db
+def test_the_tracking_page_in_bangla_dates_in_bangla_digits_tracking_number_in_ascii(client, office_with_gro):
+    office, _gro = office_with_gro
+    grievance = _file(office, "বয়স্ক ভাতা বন্ধ")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "bn"
+    number = tracking.display(grievance.tracking_number)
+
+    page = client.post("/track/", {"tracking_number": number.translate(BANGLA), "secret": PHONE}).content.decode()
+
+    assert re.search(r'<h2 id="result-heading">[^<]*' + number + "[^<]*</h2>", page)
+    due, filed_on = grievance.due_date, grievance.submitted_at.astimezone(ZoneInfo(settings.TIME_ZONE)).date()
+    for day, texts in ((due, _time_text(page, due.isoformat())), (filed_on, _time_text(page, filed_on.isoformat()))):
+        assert texts, day
+        for text in texts:
+            assert not ASCII_DIGIT.search(text), text
+            assert str(day.day).translate(BANGLA) in text and str(day.year).translate(BANGLA) in text
