@@ -184,13 +184,7 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 _MANIFEST = (STATIC_ROOT / "staticfiles.json").exists()
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {
-        "BACKEND": (
-            "whitenoise.storage.CompressedManifestStaticFilesStorage"
-            if _MANIFEST and not DEBUG
-            else "django.contrib.staticfiles.storage.StaticFilesStorage"
-        )
-    },
+    "staticfiles": {"BACKEND": "grs.storage.StaticFiles"},
 }
 WHITENOISE_USE_FINDERS = DEBUG or not _MANIFEST
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
