@@ -10,6 +10,7 @@ from html.parser import HTMLParser
 from statistics import mean, median
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Avg, Count, Q
 
@@ -27,6 +28,12 @@ URL = "/dashboard/pilot/"
 
 def user(username):
     return get_user_model().objects.get(username=username)
+
+
+def signed_in(client, account):
+    """Sign in, reading English (the product's first language is Bangla, with Bangla digits)."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    client.force_login(account)
 
 
 def _day(moment):
@@ -120,7 +127,7 @@ def page_tables(html: str) -> dict[str, list[list[str]]]:
 
 
 def test_the_page_shows_the_report_to_the_cabinet_division(client, pilot, django_assert_max_num_queries):
-    client.force_login(user("cabinet"))
+    signed_in(client, user("cabinet"))
     with django_assert_max_num_queries(20):
         response = client.get(URL, {"run": pilot.run.pk})
     assert response.status_code == 200
@@ -155,7 +162,7 @@ def test_the_page_shows_the_report_to_the_cabinet_division(client, pilot, django
 
 
 def test_the_query_count_does_not_grow_with_the_run(client, pilot, django_assert_max_num_queries):
-    client.force_login(user("cabinet"))
+    signed_in(client, user("cabinet"))
     with django_assert_max_num_queries(20) as small:
         client.get(URL)
     Grievance.objects.filter(pk__in=list(Grievance.objects.values_list("pk", flat=True)[:40])).delete()
@@ -164,7 +171,7 @@ def test_the_query_count_does_not_grow_with_the_run(client, pilot, django_assert
 
 
 def test_every_csv_file_holds_the_rows_of_the_page(client, pilot):
-    client.force_login(user("cabinet"))
+    signed_in(client, user("cabinet"))
     html = client.get(URL, {"run": pilot.run.pk}).content.decode()
     tables = page_tables(html)
     for key, rows in tables.items():
@@ -190,12 +197,12 @@ def test_a_focal_point_covering_every_office_of_the_pilot_sees_it(client, pilot)
     watcher = AppointmentFactory(role=Role.FOCAL_POINT, office=Office.objects.get(path=sorted(ministries)[0])).user
     for path in sorted(ministries)[1:]:
         AppointmentFactory(role=Role.FOCAL_POINT, office=Office.objects.get(path=path), user=watcher)
-    client.force_login(watcher)
+    signed_in(client, watcher)
     assert client.get(URL, {"run": pilot.run.pk}).status_code == 200
 
 
 def test_a_focal_point_whose_scope_misses_pilot_offices_gets_404(client, pilot):
-    client.force_login(user("mosw"))  # MOSW's subtree; the pilot also reached MOFOOD
+    signed_in(client, user("mosw"))  # MOSW's subtree; the pilot also reached MOFOOD
     response = client.get(URL, {"run": pilot.run.pk})
     assert response.status_code == 404
     assert client.get(f"{URL}export/channels.csv", {"run": pilot.run.pk}).status_code == 404
@@ -203,13 +210,13 @@ def test_a_focal_point_whose_scope_misses_pilot_offices_gets_404(client, pilot):
 
 @pytest.mark.parametrize("username", ["hotline", "gro-dss-kurigram", "udc-kurigram"])
 def test_users_without_a_dashboard_get_403(client, pilot, username):
-    client.force_login(user(username))
+    signed_in(client, user(username))
     assert client.get(URL).status_code == 403
     assert client.get(f"{URL}export/channels.csv").status_code == 403
 
 
 def test_a_run_that_does_not_exist_is_404(client, pilot):
-    client.force_login(user("cabinet"))
+    signed_in(client, user("cabinet"))
     assert client.get(URL, {"run": pilot.run.pk + 1}).status_code == 404
     assert client.get(URL, {"run": "x"}).status_code == 404
     assert client.get(f"{URL}export/nothing.csv").status_code == 404
