@@ -171,6 +171,13 @@ def test_the_pilot_switch_is_off_by_default_and_shows_simulated_grievances_when_
     assert 'name="simulated" value="1" checked>' in html
     assert "Pilot / simulated grievances are included." in html
     assert figure(html, "Received") == "18"
+    # Cabinet, who sees every office the pilot touches, is offered the pilot report; the switch's own
+    # page stays the same for a ministry, which the report would refuse.
+    assert 'href="/dashboard/pilot/">Pilot report</a>' in html
+    assert "Pilot report" not in client.get(URL).content.decode()
+    signed_in(client, "mosw")
+    assert "Pilot report" not in client.get(URL, {"simulated": "1"}).content.decode()
+    signed_in(client, "cabinet")
     assert figure(client.get(URL, {"simulated": "1", "tab": "anonymous"}).content.decode(), "Received") == "1"
 
 
