@@ -696,7 +696,7 @@ def dashboard_trends(
     interval: str = Grain.MONTH,
 ) -> Trends:
     """Received vs resolved, grievances marked overdue and satisfaction per week or month (``interval``
-    ``w`` or ``m``), in one query over the flow tally. Each point counts its whole week or month, the first
+    ``w`` or ``m``), in one query over the week or month rows. Each point counts its whole week or month, the first
     and last included even when the range cuts them. Without a range: the twelve months (or weeks) to today.
     """
     if interval not in INTERVALS:
