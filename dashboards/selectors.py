@@ -39,7 +39,7 @@ from django.utils.translation import gettext_lazy
 
 from charters.models import SOCIAL_PROTECTION, Programme, ServiceCategory
 from dashboards.models import COUNTERS, EVERY_OFFICE, Family, ForwardTally, Grain, Tally
-from dashboards.tally import period_start
+from dashboards.tally import DISTRICT_PARAMS, district_joins, district_of, period_start
 from grievances.models import Channel, GrievanceType
 from grs import errors
 from grs.i18n import localized_name
@@ -229,7 +229,7 @@ def _q(name: str) -> str:
 
 
 T_TALLY, T_FORWARD = _q(Tally._meta.db_table), _q(ForwardTally._meta.db_table)
-T_OFFICE, T_AREA = _q(Office._meta.db_table), _q(AdminUnit._meta.db_table)
+T_OFFICE = _q(Office._meta.db_table)
 _SUMS = ", ".join(f"SUM(t.{_q(c)})" for c in COUNTERS)
 
 
@@ -416,12 +416,10 @@ def _inner_forwards(filters: _Filters, key: str, columns: int, *, same_district:
     target, target_params = _unit_of("d", region)
     joins, where, where_params = "", "", []
     if same_district:
-        joins = _district_joins("s") + " " + _district_joins("d")
-        source_district, district_params = _district_of("s")
-        target_district, target_district_params = _district_of("d")
-        key = source_district
-        where, where_params = f"AND {source_district} = {target_district}", [*district_params, *target_district_params]
-        key_params = district_params
+        joins = district_joins("s") + " " + district_joins("d")
+        key = district_of("s")
+        where, where_params = f"AND {key} = {district_of('d')}", [*DISTRICT_PARAMS, *DISTRICT_PARAMS]
+        key_params = DISTRICT_PARAMS
     else:
         key_params = []
     groups = ", ".join(str(i) for i in range(1, columns + 1))
@@ -430,21 +428,6 @@ def _inner_forwards(filters: _Filters, key: str, columns: int, *, same_district:
         f"JOIN {T_OFFICE} d ON d.id = t.target_id {joins} "
         f"WHERE {slices} AND ({source}) <> ({target}) {where} GROUP BY {groups}",
         [*key_params, *params, *source_params, *target_params, *where_params],
-    )
-
-
-def _district_joins(a: str) -> str:
-    return (
-        f"LEFT JOIN {T_AREA} {a}a ON {a}a.id = {a}.admin_unit_id LEFT JOIN {T_AREA} {a}ap ON {a}ap.id = {a}a.parent_id"
-    )
-
-
-def _district_of(a: str) -> tuple[str, list]:
-    """The district of office ``a``: its area when a district, the area's parent for an upazila, the
-    parent's parent for a union; NULL above districts (ministries, directorates, divisions)."""
-    return (
-        f"CASE {a}a.level WHEN %s THEN {a}a.id WHEN %s THEN {a}a.parent_id WHEN %s THEN {a}ap.parent_id END",
-        [AdminUnit.Level.DISTRICT, AdminUnit.Level.UPAZILA, AdminUnit.Level.UNION],
     )
 
 

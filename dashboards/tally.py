@@ -237,11 +237,29 @@ def _q(name: str) -> str:
 
 
 _Q_OFFICE, _Q_AREA = _q(Office._meta.db_table), _q(AdminUnit._meta.db_table)
-# The district of office ``x``: its area when a district, the area's parent for an upazila, the parent's
-# parent for a union; NULL above districts (ministries, directorates, divisions).
-DISTRICT_JOINS = f"LEFT JOIN {_Q_AREA} xa ON xa.id = x.admin_unit_id LEFT JOIN {_Q_AREA} xap ON xap.id = xa.parent_id"
-DISTRICT_SQL = "CASE xa.level WHEN %s THEN xa.id WHEN %s THEN xa.parent_id WHEN %s THEN xap.parent_id END"
+
+
+def district_joins(office: str) -> str:
+    """The joins :func:`district_of` needs for the office aliased ``office``."""
+    return (
+        f"LEFT JOIN {_Q_AREA} {office}a ON {office}a.id = {office}.admin_unit_id "
+        f"LEFT JOIN {_Q_AREA} {office}ap ON {office}ap.id = {office}a.parent_id"
+    )
+
+
+def district_of(office: str) -> str:
+    """The district of the office aliased ``office`` (with :data:`DISTRICT_PARAMS`): its area when a district,
+    the area's parent for an upazila, the parent's parent for a union; NULL above districts (ministries,
+    directorates, divisions)."""
+    return (
+        f"CASE {office}a.level WHEN %s THEN {office}a.id WHEN %s THEN {office}a.parent_id "
+        f"WHEN %s THEN {office}ap.parent_id END"
+    )
+
+
 DISTRICT_PARAMS = [AdminUnit.Level.DISTRICT, AdminUnit.Level.UPAZILA, AdminUnit.Level.UNION]
+# Office ``x``'s district, as most statements here ask for it.
+DISTRICT_JOINS, DISTRICT_SQL = district_joins("x"), district_of("x")
 
 
 def _ids_sql(ids: list[int]) -> str:
