@@ -28,19 +28,22 @@ def _refused(request: HttpRequest, message, status: int) -> HttpResponse:
 
 
 def _report(request: HttpRequest):
-    return pilot_report(request.user, run_id=_run_id(request))
+    """(the report, None), or (None, the page that says why the user may not see it)."""
+    try:
+        return pilot_report(request.user, run_id=_run_id(request)), None
+    except NoDashboard as error:
+        return None, _refused(request, error.message, 403)
+    except PilotOutOfScope as error:
+        return None, _refused(request, error.message, 404)
 
 
 @never_cache
 @login_required
 def report(request: HttpRequest) -> HttpResponse:
     """A pilot run's figures (or every run's): channels, routing, forwarding, time to resolve, appeals."""
-    try:
-        found = _report(request)
-    except NoDashboard as error:
-        return _refused(request, error.message, 403)
-    except PilotOutOfScope as error:
-        return _refused(request, error.message, 404)
+    found, refused = _report(request)
+    if refused is not None:
+        return refused
     tables = report_tables(found)
     query = urlencode({"run": found.run.pk}) if found.run else ""
     for table in tables:
@@ -71,12 +74,9 @@ def report(request: HttpRequest) -> HttpResponse:
 @login_required
 def export(request: HttpRequest, table: str) -> HttpResponse:
     """One table of the pilot report as CSV (UTF-8 with BOM), with the same rows as the page."""
-    try:
-        found = _report(request)
-    except NoDashboard as error:
-        return _refused(request, error.message, 403)
-    except PilotOutOfScope as error:
-        return _refused(request, error.message, 404)
+    found, refused = _report(request)
+    if refused is not None:
+        return refused
     chosen = next((t for t in report_tables(found) if t.key == table), None)
     if chosen is None:
         raise Http404
