@@ -297,11 +297,13 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(workers: int, log: Path) -> Iterator[int]:
-    """A gunicorn on a free loopback port, with this process's environment; stopped on the way out."""
+def gunicorn(workers: int, log: Path, *, config: Path | None = None) -> Iterator[int]:
+    """A gunicorn on a free loopback port, with this process's environment and ``config`` (whose workers and
+    bind these override); stopped on the way out."""
     port = free_port()
     command = [
         str(BASE_DIR / ".venv" / "bin" / "gunicorn"),
+        *(["--config", str(config)] if config else []),
         "grs.wsgi:application",
         "--workers",
         str(workers),
