@@ -168,6 +168,7 @@ LOGOUT_REDIRECT_URL = "home"
 LANGUAGE_CODE = "bn"
 LANGUAGES = [("bn", _("Bangla")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = "grs.formats"  # dates day first in both languages
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = "Asia/Dhaka"
