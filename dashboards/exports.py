@@ -241,7 +241,8 @@ TREND_TABLES = ("received-resolved", "overdue", "satisfaction-trend")
 
 
 def as_csv(table: Table) -> bytes:
-    """UTF-8 with a byte-order mark, so that Excel reads the Bangla as Bangla."""
+    """UTF-8 with a byte-order mark, so that Excel reads the Bangla as Bangla. Figures keep ASCII digits on
+    a Bangla page too: a CSV file is read by programs, which expect them (the page shows Bangla digits)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(table.columns)

@@ -19,6 +19,7 @@ from dashboards import reports
 from dashboards.models import ReportJob, ReportStatus
 from grs import errors
 from grs.i18n import localized_name
+from grs.templatetags.bangla import bn_digits
 
 
 class ReportForm(forms.Form):
@@ -28,7 +29,9 @@ class ReportForm(forms.Form):
     def __init__(self, *args, offices, months, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["office"].choices = [(o.code, localized_name(o)) for o in offices]
-        self.fields["month"].choices = [(f"{m:%Y-%m}", formats.date_format(m, "F Y")) for m in months]
+        self.fields["month"].choices = [
+            (f"{m:%Y-%m}", bn_digits(formats.date_format(m, "YEAR_MONTH_FORMAT"))) for m in months
+        ]
 
 
 def _job_or_404(request: HttpRequest, job_id: int) -> ReportJob:

@@ -31,6 +31,7 @@ from dashboards.models import Grain, ReportJob, ReportStatus
 from dashboards.selectors import Dashboard, Figures, Trends, dashboard_figures, dashboard_trends
 from grs import errors
 from grs.i18n import localized_name
+from grs.templatetags.bangla import bangla_active
 from offices.models import Office
 from offices.selectors import scope_of
 
@@ -242,7 +243,7 @@ class ReportContent:
 
     @property
     def month_label(self) -> str:
-        return formats.date_format(self.month, "F Y")
+        return formats.date_format(self.month, "YEAR_MONTH_FORMAT")
 
 
 def report_content(
@@ -359,7 +360,7 @@ def report_tables(content: ReportContent) -> list[Table]:
         [_("Month"), _("Received"), _("Resolved"), _("Marked overdue"), _("Satisfaction (mean of 5)")],
         [
             [
-                formats.date_format(point.start, "F Y"),
+                formats.date_format(point.start, "YEAR_MONTH_FORMAT"),
                 point.figures.received,
                 point.figures.resolved,
                 point.figures.marked_overdue,
@@ -389,11 +390,10 @@ def _cell(value) -> str:
     return str(value)
 
 
-def render_pdf(content: ReportContent, tables: list[Table]) -> bytes:
-    """The report as an A4 PDF, Bangla shaped by HarfBuzz through WeasyPrint."""
-    import weasyprint  # a heavy import, needed only by the worker
-
-    html = render_to_string(
+def render_html(content: ReportContent, tables: list[Table]) -> str:
+    """The report as the HTML page the PDF is drawn from: figures, percentages and dates in Bangla digits
+    when the report is in Bangla (the template's ``bn_digits``), in ASCII digits when it is in English."""
+    return render_to_string(
         "dashboards/report_pdf.html",
         {
             "content": content,
@@ -406,13 +406,25 @@ def render_pdf(content: ReportContent, tables: list[Table]) -> bytes:
             ],
             "fonts": PDF_FONTS,
             "language": translation.get_language(),
+            # The page numbers' CSS counter style: WeasyPrint knows the predefined "bengali" one.
+            "digits": "bengali" if bangla_active() else "decimal",
         },
     )
-    return weasyprint.HTML(string=html).write_pdf()
+
+
+def render_pdf(content: ReportContent, tables: list[Table]) -> bytes:
+    """The report as an A4 PDF, Bangla shaped by HarfBuzz through WeasyPrint."""
+    import weasyprint  # a heavy import, needed only by the worker
+
+    return weasyprint.HTML(string=render_html(content, tables)).write_pdf()
 
 
 def render_xlsx(content: ReportContent, tables: list[Table]) -> bytes:
-    """The report as a workbook: one sheet per table, numbers as numbers, a title row above each."""
+    """The report as a workbook: one sheet per table, numbers as numbers, a title row above each.
+
+    Unlike the PDF, the workbook keeps ASCII digits in Bangla too, as the dashboard's CSV files do: it is
+    the copy other programs read, and a spreadsheet writes its numbers in the reader's own settings.
+    """
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 

@@ -8,13 +8,24 @@
   var colours = { received: "#006a4e", resolved: "#0969da", overdue: "#a40e26", satisfaction: "#9a6700" };
   var font = getComputedStyle(document.body).fontFamily;
   window.Chart.defaults.font.family = font;
+  // Figures in the page's digits, as its tables write them: Bangla digits on a Bangla page. Chart.js
+  // writes axis ticks and tooltip values through Intl.NumberFormat in its locale; the labels (periods
+  // such as "নভেম্বর 2026") come as text and have their digits replaced here.
+  var bangla = document.documentElement.lang.toLowerCase().indexOf("bn") === 0;
+  var BANGLA_DIGITS = "০১২৩৪৫৬৭৮৯";
+  window.Chart.defaults.locale = bangla ? "bn-BD" : "en";
+
+  function digits(text) {
+    text = String(text);
+    return bangla ? text.replace(/[0-9]/g, function (d) { return BANGLA_DIGITS[d]; }) : text;
+  }
 
   function chart(key, type, series, scale) {
     var canvas = document.getElementById("chart-" + key);
     if (!canvas) return;
     var datasets = series.map(function (name) {
       return {
-        label: data.names[name],
+        label: digits(data.names[name]),
         data: data.series[name],
         backgroundColor: colours[name],
         borderColor: colours[name],
@@ -27,9 +38,13 @@
     if (scale) {
       y = scale;
     }
+    // Chart.js writes a zero tick as "0" whatever its locale: its own figures, then the page's digits.
+    y.ticks.callback = function (value, index, ticks) {
+      return digits(window.Chart.Ticks.formatters.numeric.call(this, value, index, ticks));
+    };
     new window.Chart(canvas, {
       type: type,
-      data: { labels: data.labels, datasets: datasets },
+      data: { labels: data.labels.map(digits), datasets: datasets },
       options: {
         // Figures for officials, not a show: drawn at once, and readable on a small screen.
         animation: false,

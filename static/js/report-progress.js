@@ -10,11 +10,15 @@
   const error = document.getElementById("report-error");
   const downloads = document.getElementById("report-downloads");
   let delay = 1000;
+  // The percentage in the page's digits: Bangla digits (৬৫%) on a Bangla page, ASCII on an English one.
+  const bangla = document.documentElement.lang.toLowerCase().startsWith("bn");
+  const number = new Intl.NumberFormat(bangla ? "bn-BD" : "en", { maximumFractionDigits: 0 });
 
   function show(state) {
+    const shown = number.format(state.progress) + "%";
     bar.value = state.progress;
-    bar.textContent = state.progress + "%";
-    percent.textContent = state.progress + "%";
+    bar.textContent = shown;
+    percent.textContent = shown;
     status.textContent = state.status_label;
     if (state.error) {
       error.textContent = state.error;
