@@ -102,6 +102,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "grs.security.ContentSecurityPolicyMiddleware",
     # Last, so it can turn any sign-in refused for repeated failures into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -235,6 +236,16 @@ if GRS_HTTPS:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
 X_FRAME_OPTIONS = "DENY"
+# Content Security Policy (grs.security): scripts, styles, fonts and fetches from this site only; no inline
+# script or style, no plugin, no framing. Images may also be data: URLs (the icons of the API documentation's
+# style sheet). GRS_CSP replaces the whole policy; GRS_CSP_REPORT_ONLY=true reports breaches without blocking.
+GRS_CSP = os.environ.get(
+    "GRS_CSP",
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+    "connect-src 'self'; worker-src 'self'; manifest-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'",
+)
+GRS_CSP_REPORT_ONLY = env_bool("GRS_CSP_REPORT_ONLY", False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", True)
