@@ -63,6 +63,7 @@ from grievances.services import (
 )
 from grievances.workflow import Action, Status
 from grs import errors
+from grs.templatetags.bangla import bn_digits
 from offices.models import Office
 from offices.selectors import scope_of
 
@@ -227,7 +228,7 @@ def _grievance_here(request: HttpRequest, number: str, **kwargs) -> Grievance:
 
 def _gone(request: HttpRequest, away: ForwardedAway, message) -> HttpResponse:
     """Back to the inbox, saying where the grievance went (only the sending office gets here)."""
-    when = formats.date_format(timezone.localtime(away.at), "SHORT_DATETIME_FORMAT")
+    when = bn_digits(formats.date_format(timezone.localtime(away.at), "SHORT_DATETIME_FORMAT"))
     messages.warning(
         request, message % {"number": tracking.display(away.number), "office": away.to_office.name, "when": when}
     )

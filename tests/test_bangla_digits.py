@@ -172,3 +172,18 @@ def test_the_tracking_page_in_bangla_dates_in_bangla_digits_tracking_number_in_a
         for text in texts:
             assert not ASCII_DIGIT.search(text), text
             assert str(day.day).translate(BANGLA) in text and str(day.year).translate(BANGLA) in text
+
+
+@pytest.mark.django_db
+def test_the_dashboards_trend_rows_name_their_periods_in_bangla_digits(client, office_with_gro):
+    office, gro = office_with_gro
+    _file(office, "বয়স্ক ভাতা বন্ধ")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "bn"
+    client.force_login(gro)
+
+    page = client.get("/dashboard/").content.decode()
+
+    row_headers = re.findall(r'<th scope="row">(?:<a [^>]*>)?([^<]*)<', page)
+    periods = [text for text in row_headers if re.search("[০-৯]{4}", text)]  # "নভেম্বর ২০২৬", the weeks' dates
+    assert periods, row_headers
+    assert not [text for text in row_headers if ASCII_DIGIT.search(text)], row_headers

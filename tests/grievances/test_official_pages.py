@@ -551,3 +551,17 @@ def test_stored_files_are_not_served_by_their_storage_path(world, as_user):
     name = grievance.attachments.get().file.name
     assert as_user(world["gro"]).get(f"/media/{name}").status_code == 404
     assert as_user(world["gro"]).get(f"{settings.MEDIA_URL}{name}").status_code == 404
+
+
+def test_in_bangla_the_forwarded_away_notice_dates_the_forwarding_in_bangla_digits(world, as_user, settings):
+    grievance = file(world["dss"])
+    client = as_user(world["gro"])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "bn"
+    grievance_forward(grievance_id=grievance.pk, actor=world["gro"], to_office=world["mofood"], reason="Misrouted")
+
+    inbox = client.get(detail_url(grievance), follow=True).content.decode()
+    notice = re.search(r"অভিযোগ [0-9-]+ [^<]*", inbox)
+    assert notice, inbox
+    number = tracking.display(grievance.tracking_number)
+    when = notice.group(0).removeprefix(f"অভিযোগ {number}").split("তারিখে")[0]  # "... on <when>" in Bangla
+    assert re.search("[০-৯]{2}", when) and not re.search("[0-9]", when), notice.group(0)
