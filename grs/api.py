@@ -1,9 +1,13 @@
 """Shared API pieces: bounded pagination, rate limits and the client's address."""
 
+import logging
+
 from django.conf import settings
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
+
+logger = logging.getLogger(__name__)
 
 
 def client_ip(request) -> str:
@@ -33,13 +37,18 @@ class AnonymousRateThrottle(SimpleRateThrottle):
     """Per-IP limit for people who are not signed in; ``scope`` names the rate in settings.
 
     Signed-in operators are not limited here: a Union Digital Centre files for a whole union from one
-    address. ``RATELIMIT_ENABLE=false`` turns every limit off.
+    address. ``RATELIMIT_ENABLE=false`` turns every limit off. When the cache that keeps the counters
+    does not answer, the request goes through: a grievance must never be lost to a rate limit.
     """
 
     def allow_request(self, request, view) -> bool:
         if not settings.RATELIMIT_ENABLE or (request.user and request.user.is_authenticated):
             return True
-        return super().allow_request(request, view)
+        try:
+            return super().allow_request(request, view)
+        except Exception:  # the cache's own errors (redis.RedisError, OSError ...) differ by backend
+            logger.warning("rate limit %s not applied: the cache does not answer", self.scope, exc_info=True)
+            return True
 
     def get_rate(self) -> str:
         # Read at use, not at import, so a changed setting takes effect.

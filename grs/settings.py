@@ -283,6 +283,22 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
+# --- Cache: rate-limit counters and the health probe --------------------------------------------
+# Every web process must count against the same limits, so a deployment with more than one gunicorn
+# worker sets CACHE_URL to a Redis database of its own (not the broker's). Without it each process keeps
+# its own counters in memory, which is enough for `make run`.
+CACHE_URL = os.environ.get("CACHE_URL", "")
+if CACHE_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "grs",
+            # A Redis that does not answer costs a request a second at most (rate limits then let it through).
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+
 # --- Celery -------------------------------------------------------------------------------------
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://")
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)

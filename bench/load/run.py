@@ -322,6 +322,7 @@ def main() -> None:
     with scratch_environment(admin_url, args.scratch_db, tmp) as broker:
         if broker is None:
             sys.exit("bench/load/run.py needs Redis at 127.0.0.1:6379 with an empty DB 13 for Celery's broker")
+        os.environ["CACHE_URL"] = os.environ["CELERY_BROKER_URL"]  # the health probe's cache: DB 13 too
         import django
 
         django.setup()
