@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 
 from dashboards.models import Grain
 from dashboards.selectors import TAB_ALL, TABS, Dashboard, Figures, Trends, dashboard_figures, dashboard_trends
+from grs.api_schema import refusals
 
 _RANGE_HELP = (
     "Inclusive Asia/Dhaka dates (YYYY-MM-DD); either end may be left open. Flows (received, resolved, "
@@ -241,7 +242,7 @@ class DashboardApi(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(parameters=[DashboardQuery], responses=DashboardOutput)
+    @extend_schema(parameters=[DashboardQuery], responses={200: DashboardOutput, **refusals(403, 404)})
     def get(self, request):
         dashboard = dashboard_figures(request.user, **_query(DashboardQuery, request))
         return Response(DashboardOutput(dashboard).data)
@@ -253,7 +254,7 @@ class DashboardTrendsApi(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(parameters=[TrendsQuery], responses=TrendsOutput)
+    @extend_schema(parameters=[TrendsQuery], responses={200: TrendsOutput, **refusals(403, 404)})
     def get(self, request):
         trends = dashboard_trends(request.user, **_query(TrendsQuery, request))
         return Response(TrendsOutput(trends).data)

@@ -38,6 +38,7 @@ from grievances.services import (
 )
 from grievances.workflow import OPEN_STATUSES, Action, Status
 from grs.api import FilingThrottle, TrackingThrottle
+from grs.api_schema import refusals
 from offices.models import Office
 
 
@@ -82,7 +83,7 @@ class GrievanceFileApi(APIView):
 
     @extend_schema(
         request={"application/json": FileInput, "multipart/form-data": FileInput},
-        responses={201: FiledOutput, 200: FiledOutput},
+        responses={201: FiledOutput, 200: FiledOutput, **refusals(403, 409, 413)},
         parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False)],
     )
     def post(self, request):
@@ -386,6 +387,9 @@ class DecideAppealInput(ActionInput):
     text = serializers.CharField(max_length=5000)
 
 
+ACTION_RESPONSES = {200: GrievanceStateOutput, **refusals(403, 409)}
+
+
 class _GrievanceActionApi(APIView):
     """POST an action on a grievance in your care: 404 outside your scope, 403 when your role may
     not take it, 409 when the workflow does not allow it now or the grievance changed since you read it."""
@@ -406,7 +410,7 @@ class _GrievanceActionApi(APIView):
         return Response(GrievanceStateOutput(grievance).data)
 
 
-@extend_schema_view(post=extend_schema(request=AcceptInput, responses=GrievanceStateOutput))
+@extend_schema_view(post=extend_schema(request=AcceptInput, responses=ACTION_RESPONSES))
 class AcceptApi(_GrievanceActionApi):
     """Accept a submitted grievance (GRO). Accepting one already in progress changes nothing."""
 
@@ -414,7 +418,7 @@ class AcceptApi(_GrievanceActionApi):
     service = staticmethod(grievance_accept)
 
 
-@extend_schema_view(post=extend_schema(request=RequestInfoInput, responses=GrievanceStateOutput))
+@extend_schema_view(post=extend_schema(request=RequestInfoInput, responses=ACTION_RESPONSES))
 class RequestInfoApi(_GrievanceActionApi):
     """Ask the complainant a question (GRO); they are told by SMS."""
 
@@ -422,7 +426,7 @@ class RequestInfoApi(_GrievanceActionApi):
     service = staticmethod(grievance_request_info)
 
 
-@extend_schema_view(post=extend_schema(request=HearingInput, responses=GrievanceStateOutput))
+@extend_schema_view(post=extend_schema(request=HearingInput, responses=ACTION_RESPONSES))
 class HearingApi(_GrievanceActionApi):
     """Record a hearing, held or scheduled (GRO, or the Appeal Officer on an appeal)."""
 
@@ -430,7 +434,7 @@ class HearingApi(_GrievanceActionApi):
     service = staticmethod(grievance_record_hearing)
 
 
-@extend_schema_view(post=extend_schema(request=ForwardInput, responses=GrievanceStateOutput))
+@extend_schema_view(post=extend_schema(request=ForwardInput, responses=ACTION_RESPONSES))
 class ForwardApi(_GrievanceActionApi):
     """Forward to an office below this one or, when misrouted, to any office, with a reason (GRO)."""
 
@@ -438,7 +442,7 @@ class ForwardApi(_GrievanceActionApi):
     service = staticmethod(grievance_forward)
 
 
-@extend_schema_view(post=extend_schema(request=ResolveInput, responses=GrievanceStateOutput))
+@extend_schema_view(post=extend_schema(request=ResolveInput, responses=ACTION_RESPONSES))
 class ResolveApi(_GrievanceActionApi):
     """Resolve with the redress given (GRO); the complainant is told by SMS."""
 
@@ -446,7 +450,7 @@ class ResolveApi(_GrievanceActionApi):
     service = staticmethod(grievance_resolve)
 
 
-@extend_schema_view(post=extend_schema(request=RejectInput, responses=GrievanceStateOutput))
+@extend_schema_view(post=extend_schema(request=RejectInput, responses=ACTION_RESPONSES))
 class RejectApi(_GrievanceActionApi):
     """Reject with a reason (GRO); the complainant is told by SMS."""
 
@@ -454,7 +458,7 @@ class RejectApi(_GrievanceActionApi):
     service = staticmethod(grievance_reject)
 
 
-@extend_schema_view(post=extend_schema(request=CloseInput, responses=GrievanceStateOutput))
+@extend_schema_view(post=extend_schema(request=CloseInput, responses=ACTION_RESPONSES))
 class CloseApi(_GrievanceActionApi):
     """Close an anonymous grievance as “filed, no action”, with a reason and severity (GRO)."""
 
@@ -462,7 +466,7 @@ class CloseApi(_GrievanceActionApi):
     service = staticmethod(grievance_close_no_action)
 
 
-@extend_schema_view(post=extend_schema(request=DecideAppealInput, responses=GrievanceStateOutput))
+@extend_schema_view(post=extend_schema(request=DecideAppealInput, responses=ACTION_RESPONSES))
 class DecideAppealApi(_GrievanceActionApi):
     """Decide an appeal: upheld or remedied (Appeal Officer)."""
 
@@ -498,6 +502,9 @@ class AppealInput(ComplainantProofInput):
     reason = serializers.CharField(max_length=5000)
 
 
+COMPLAINANT_RESPONSES = {200: TrackOutput, **refusals(409)}
+
+
 class _ComplainantActionApi(APIView):
     """POST with the tracking number and the phone or access code; answers the grievance as tracked."""
 
@@ -513,7 +520,7 @@ class _ComplainantActionApi(APIView):
         return Response(TrackOutput(grievance).data)
 
 
-@extend_schema_view(post=extend_schema(request=ReplyInput, responses=TrackOutput))
+@extend_schema_view(post=extend_schema(request=ReplyInput, responses=COMPLAINANT_RESPONSES))
 class ReplyApi(_ComplainantActionApi):
     """Answer the office's request for information."""
 
@@ -521,7 +528,7 @@ class ReplyApi(_ComplainantActionApi):
     service = staticmethod(grievance_provide_info)
 
 
-@extend_schema_view(post=extend_schema(request=FeedbackInput, responses=TrackOutput))
+@extend_schema_view(post=extend_schema(request=FeedbackInput, responses=COMPLAINANT_RESPONSES))
 class FeedbackApi(_ComplainantActionApi):
     """Rate a resolved grievance from 1 to 5; this closes it."""
 
@@ -529,7 +536,7 @@ class FeedbackApi(_ComplainantActionApi):
     service = staticmethod(grievance_feedback)
 
 
-@extend_schema_view(post=extend_schema(request=AppealInput, responses=TrackOutput))
+@extend_schema_view(post=extend_schema(request=AppealInput, responses=COMPLAINANT_RESPONSES))
 class AppealApi(_ComplainantActionApi):
     """Appeal after a resolution or rejection, or once the office's deadline has passed."""
 

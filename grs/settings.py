@@ -263,7 +263,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "grs.api.BoundedPagination",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "grs.api_schema.AutoSchema",
     "EXCEPTION_HANDLER": "grs.errors.api_exception_handler",
     "PAGE_SIZE": 50,
     "NUM_PROXIES": GRS_PROXY_COUNT,
