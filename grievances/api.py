@@ -190,7 +190,10 @@ class InboxFilter(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=Status.choices)
     type = django_filters.ChoiceFilter(choices=GrievanceType.choices)
     category = django_filters.CharFilter(field_name="category__slug", label="Category slug, e.g. social-protection")
-    service = django_filters.NumberFilter(field_name="service_id", label="Charter service id")
+    # Bounded by the largest id there can be: a larger number overflows SQLite's integers (a 500, not a 400).
+    service = django_filters.NumberFilter(
+        field_name="service_id", label="Charter service id", min_value=1, max_value=2**63 - 1
+    )
     channel = django_filters.ChoiceFilter(choices=Channel.choices)
     overdue = django_filters.BooleanFilter()
     submitted_from = django_filters.DateFilter(method="filter_submitted_from", label="Submitted on or after")

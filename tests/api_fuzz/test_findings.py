@@ -4,6 +4,7 @@ import jsonschema
 import pytest
 from rest_framework.test import APIClient
 
+from charters.models import CharterService
 from tests.api_fuzz.conftest import ACCESS_CODE, TRACKING_NUMBERS
 
 pytestmark = pytest.mark.django_db
@@ -69,3 +70,15 @@ def test_every_refusal_is_documented_with_the_body_it_has(world, client):
         assert str(status) in documented, (operation, sorted(documented))
         body_schema = documented[str(status)]["content"]["application/json"]["schema"]
         jsonschema.validate(response.json(), {**body_schema, "components": schema["components"]})
+
+
+def test_an_inbox_service_id_beyond_any_id_is_refused_not_a_server_error(gro):
+    # It overflowed SQLite's integers: 500.
+    for huge in ["1e30", "-1.7976931348623157e+308", str(2**63)]:
+        response = gro.get("/api/v1/inbox/", {"service": huge})
+        assert response.status_code == 400, (huge, response.content)
+        assert "service" in response.json()
+    # A real id still filters: the world's grievances name no service.
+    service = CharterService.objects.get(office__code="DSS")
+    assert gro.get("/api/v1/inbox/", {"service": service.pk}).json()["count"] == 0
+    assert gro.get("/api/v1/inbox/").json()["count"] > 0
