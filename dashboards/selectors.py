@@ -42,6 +42,7 @@ from dashboards.models import COUNTERS, EVERY_OFFICE, Family, ForwardTally, Grai
 from dashboards.tally import DISTRICT_PARAMS, district_joins, district_of, period_start
 from grievances.models import Channel, GrievanceType
 from grs import errors
+from grs.api import DATE_OUT_OF_RANGE, EARLIEST_DATE, LATEST_DATE
 from grs.i18n import localized_name
 from offices.models import AdminUnit, Office
 from offices.selectors import scope_of
@@ -511,6 +512,10 @@ class Dashboard:
 def _check_inputs(tab: str, date_from: date | None, date_to: date | None) -> None:
     if tab not in TABS:
         raise DashboardInputError(_("Choose one of the tabs: %(tabs)s.") % {"tabs": ", ".join(TABS)}, field="tab")
+    for name, day in (("from", date_from), ("to", date_to)):
+        # Year 1 or 9999 has no week or year around it to count in: a 500, before this check.
+        if day and not EARLIEST_DATE <= day <= LATEST_DATE:
+            raise DashboardInputError(DATE_OUT_OF_RANGE, field=name)
     if date_from and date_to and date_from > date_to:
         raise DashboardInputError(_("The end of the date range comes before its start."), field="to")
 
@@ -684,6 +689,7 @@ def dashboard_trends(
     """
     if interval not in INTERVALS:
         raise DashboardInputError(_("Choose weekly or monthly trends."), field="interval")
+    _check_inputs(tab, date_from, date_to)  # before the periods are counted out from the dates
     last = period_start(interval, date_to or timezone.localdate())
     if date_from is not None:
         first = period_start(interval, date_from)

@@ -37,7 +37,7 @@ from grievances.services import (
     identity_access_record,
 )
 from grievances.workflow import OPEN_STATUSES, Action, Status
-from grs.api import FilingThrottle, TrackingThrottle
+from grs.api import DATE_BOUNDS, FilingThrottle, TrackingThrottle
 from grs.api_schema import refusals
 from offices.models import Office
 
@@ -196,8 +196,12 @@ class InboxFilter(django_filters.FilterSet):
     )
     channel = django_filters.ChoiceFilter(choices=Channel.choices)
     overdue = django_filters.BooleanFilter()
-    submitted_from = django_filters.DateFilter(method="filter_submitted_from", label="Submitted on or after")
-    submitted_to = django_filters.DateFilter(method="filter_submitted_to", label="Submitted on or before")
+    submitted_from = django_filters.DateFilter(
+        method="filter_submitted_from", label="Submitted on or after", validators=DATE_BOUNDS
+    )
+    submitted_to = django_filters.DateFilter(
+        method="filter_submitted_to", label="Submitted on or before", validators=DATE_BOUNDS
+    )
     q = django_filters.CharFilter(method="filter_q", label="Tracking number (or its start) or words of the subject")
 
     class Meta:

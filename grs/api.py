@@ -1,8 +1,11 @@
-"""Shared API pieces: bounded pagination, rate limits and the client's address."""
+"""Shared API pieces: bounded pagination, rate limits, the client's address and the dates a filter may name."""
 
 import logging
+from datetime import date
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.utils.translation import gettext_lazy
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
@@ -68,3 +71,15 @@ class TrackingThrottle(AnonymousRateThrottle):
 
 class SigninThrottle(AnonymousRateThrottle):
     scope = "signin"
+
+
+# The dates a filter or a date range may name: any day a grievance could have been filed on, with room
+# for the arithmetic around it (the next day, the week or the year before), which year 1 and year 9999 lack.
+EARLIEST_DATE = date(1900, 1, 1)
+LATEST_DATE = date(2999, 12, 31)
+DATE_OUT_OF_RANGE = gettext_lazy("Choose a date between the years 1900 and 2999.")
+# Validators for a form or filter field (year 9999 has no next day, and year 1 no start in UTC: a 500).
+DATE_BOUNDS = [
+    MinValueValidator(EARLIEST_DATE, DATE_OUT_OF_RANGE),
+    MaxValueValidator(LATEST_DATE, DATE_OUT_OF_RANGE),
+]

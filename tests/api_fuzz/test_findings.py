@@ -2,6 +2,7 @@
 
 import jsonschema
 import pytest
+from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from charters.models import CharterService
@@ -82,3 +83,42 @@ def test_an_inbox_service_id_beyond_any_id_is_refused_not_a_server_error(gro):
     service = CharterService.objects.get(office__code="DSS")
     assert gro.get("/api/v1/inbox/", {"service": service.pk}).json()["count"] == 0
     assert gro.get("/api/v1/inbox/").json()["count"] > 0
+
+
+def test_inbox_dates_beyond_the_calendar_are_refused_on_the_api_and_the_page(world, gro, client):
+    # ?submitted_to=9999-12-31 has no next day, and ?submitted_from=0001-01-01 no start in UTC: 500.
+    for name, day in [("submitted_to", "9999-12-31"), ("submitted_from", "0001-01-01")]:
+        response = gro.get("/api/v1/inbox/", {name: day})
+        assert response.status_code == 400, response.content
+        assert response.json()[name] == ["Choose a date between the years 1900 and 2999."]
+    assert gro.get("/api/v1/inbox/", {"submitted_from": "1900-01-01", "submitted_to": "2999-12-31"}).json()["count"] > 0
+    client.raise_request_exception = False
+    client.force_login(Token.objects.get(key=world["gro"]).user)
+    page = client.get("/inbox/", {"submitted_to": "9999-12-31"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 200
+    assert "Choose a date between the years 1900 and 2999." in page.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("url", "query", "field"),
+    [
+        ("/api/v1/dashboard/", {"to": "0001-01-01"}, "to"),
+        ("/api/v1/dashboard/", {"from": "9999-12-31"}, "from"),
+        ("/api/v1/dashboard/trends/", {"to": "9999-12-31"}, "to"),
+        ("/api/v1/dashboard/trends/", {"from": "0001-01-01", "to": "2026-01-01", "interval": "week"}, "from"),
+    ],
+)
+def test_dashboard_dates_beyond_the_calendar_are_refused(gro, url, query, field):
+    # The weeks and years around year 1 or 9999 do not exist: 500.
+    response = gro.get(url, query)
+    assert response.status_code == 400, response.content
+    assert response.json()[field] == ["Choose a date between the years 1900 and 2999."]
+
+
+def test_the_dashboard_page_refuses_a_date_beyond_the_calendar(world, client):
+    client.raise_request_exception = False
+    client.force_login(Token.objects.get(key=world["gro"]).user)
+    page = client.get("/dashboard/", {"to": "0001-01-01"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 400
+    assert "Choose a date between the years 1900 and 2999." in page.content.decode()
+    assert client.get("/dashboard/", {"from": "1900-01-01", "to": "2999-12-31"}).status_code == 200
