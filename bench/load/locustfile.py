@@ -262,7 +262,9 @@ class Gro(_Official):
             catch_response=True,
         ) as answer:
             # 409: a colleague acted on the same grievance first; the page says so. Not a failure.
-            if answer.status_code not in (200, 409):
+            if answer.status_code == 409:
+                answer.success()
+            elif answer.status_code != 200:
                 answer.failure(f"HTTP {answer.status_code}")
 
     def _open(self, number: str) -> str:

@@ -78,6 +78,23 @@ def prepare(grievances: int) -> None:
             f"loaded {loaded.grievances:,} grievances and {loaded.events:,} events in {loaded.seconds:.0f} s; "
             f"tallies rebuilt in {rebuilt:.0f} s"
         )
+        print_sizes(grievances)
+
+
+def print_sizes(grievances: int) -> None:
+    """What the loaded data takes on disk, tables with their indexes: the figures docs/scale.md grows from."""
+    from django.db import connection
+
+    tables = ["grievances_grievance", "grievances_grievanceevent", "dashboards_tally", "dashboards_forwardtally"]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_database_size(current_database())")
+        total = cursor.fetchone()[0]
+        sizes = []
+        for table in tables:
+            cursor.execute("SELECT pg_total_relation_size(%s)", [table])
+            sizes.append(f"{table} {cursor.fetchone()[0] / 2**20:,.0f} MB")
+    per = total / grievances / 1024
+    print(f"on disk: {', '.join(sizes)}; database {total / 2**20:,.0f} MB ({per:.1f} KB a grievance)")
 
 
 def scenario_data(path: Path) -> dict:
