@@ -24,7 +24,8 @@ def offices_public() -> QuerySet[Office]:
 def office_public(code: str) -> Office:
     """One active office by code; a missing or inactive one is a 404."""
     code = code.strip().upper()
-    office = offices_public().filter(code=code).first()
+    # No code holds a NUL, and PostgreSQL refuses one in a query (a 500): it is a code that does not exist.
+    office = offices_public().filter(code=code).first() if "\x00" not in code else None
     if office is None:
         raise Http404(_("No active office has the code %(code)s.") % {"code": code})
     return office

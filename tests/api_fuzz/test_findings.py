@@ -122,3 +122,14 @@ def test_the_dashboard_page_refuses_a_date_beyond_the_calendar(world, client):
     assert page.status_code == 400
     assert "Choose a date between the years 1900 and 2999." in page.content.decode()
     assert client.get("/dashboard/", {"from": "1900-01-01", "to": "2999-12-31"}).status_code == 200
+
+
+@pytest.mark.parametrize("url", ["/api/v1/offices/DSS%00/", "/api/v1/offices/DSS%00/children/"])
+def test_an_office_code_with_a_nul_is_not_found(world, url):
+    # PostgreSQL refuses a NUL in a query: 500 there (SQLite answered 404 all along).
+    client = client_for(world)
+    client.raise_request_exception = False
+    response = client.get(url)
+    assert response.status_code == 404, response.content
+    assert response.json()["detail"].startswith("No active office has the code DSS")
+    assert client.get("/api/v1/offices/DSS/children/").json()["results"][0]["code"] == "DSS-KURIGRAM"
