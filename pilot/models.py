@@ -1,8 +1,10 @@
 """Pilot simulation runs: which remote unions a run chose, and which union each simulated grievance came from.
 
-Everything here is bookkeeping for simulated grievances: ``purge_simulated`` deletes it with them.
+Everything here is bookkeeping for simulated grievances and the officials simulated to handle them:
+``purge_simulated`` deletes it with them.
 """
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -74,3 +76,22 @@ class PilotGrievance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.run_id}: {self.grievance_id}"
+
+
+class SimulatedOfficial(models.Model):
+    """A user a run made to act as the GRO or Appeal Officer of an office that had none: ``purge_simulated``
+    deletes the user, and with them their appointments. Their password is unusable: nobody signs in as them."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="+", verbose_name=_("user")
+    )
+    run = models.ForeignKey(
+        SimulationRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="officials", verbose_name=_("run")
+    )
+
+    class Meta:
+        verbose_name = _("simulated official")
+        verbose_name_plural = _("simulated officials")
+
+    def __str__(self) -> str:
+        return f"{self.run_id}: {self.user_id}"

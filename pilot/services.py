@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.db.models import Q
@@ -47,12 +48,14 @@ from grievances.services import (
 from grievances.workflow import Status
 from grs import errors
 from notifications.models import Outbox
-from offices.models import PATH_STEP, AdminUnit, Appointment, Holiday, Office, Role
+from offices.models import PATH_STEP, AdminUnit, Appointment, Holiday, Office, Rank, Role
+from offices.services import appointment_create, gro_minimum_rank
 from offices.workdays import add_working_days, is_weekend
 from pilot import phrases
-from pilot.models import PilotGrievance, PilotUnion, SimulationRun
+from pilot.models import PilotGrievance, PilotUnion, SimulatedOfficial, SimulationRun
 
 logger = logging.getLogger(__name__)
+User = get_user_model()
 
 Level = AdminUnit.Level
 Layer = Office.Layer
@@ -282,22 +285,124 @@ def _serving(picked: list[PickedUnion]) -> dict[int, _Serving]:
     return out
 
 
+# --- Officials where none is appointed -----------------------------------------------------------------
+
+# The simulated officials' ranks by the office's layer (codes of seed_demo's ranks); a layer's minimum GRO
+# rank wins when it is higher, and an official without a rank is appointed where the database has none.
+GRO_RANKS = {
+    Layer.MINISTRY: "joint-secretary",
+    Layer.DIRECTORATE: "director",
+    Layer.DIVISIONAL: "deputy-director",
+    Layer.DISTRICT: "deputy-director",
+    Layer.UPAZILA: "upazila-officer",
+    Layer.UNION: "union-secretary",
+}
+APPEAL_RANKS = {
+    Layer.MINISTRY: "additional-secretary",
+    Layer.DIRECTORATE: "director-general",
+    Layer.DIVISIONAL: "director",
+    Layer.DISTRICT: "director",
+    Layer.UPAZILA: "deputy-director",
+    Layer.UNION: "upazila-officer",
+}
+# role → (the username's word for it, the designation, the ranks by layer)
+OFFICIAL_ROLES = {
+    Role.GRO: ("gro", "Grievance Redress Officer (simulated)", GRO_RANKS),
+    Role.APPEAL_OFFICER: ("appeal", "Appeal Officer (simulated)", APPEAL_RANKS),
+}
+SIMULATED_USERNAME = "sim-{role}-{office}"
+
+
+def pilot_offices(serving: dict[int, _Serving]) -> list[Office]:
+    """Every active office a pilot grievance can be filed at, forwarded to or appealed at: the offices serving
+    the unions, the way to the right office, and every office above any of them (a GRO may forward a grievance
+    up, and the office holding a grievance hears its appeal). In tree order."""
+    offices: dict[int, Office] = {}
+    for s in serving.values():
+        for office in (s.union_office, s.upazila_office, s.district_office, *s.wrong, *s.chain):
+            if office is not None:
+                offices[office.pk] = office
+    prefixes = {o.path[:end] for o in offices.values() for end in range(PATH_STEP, len(o.path), PATH_STEP)}
+    for office in Office.objects.filter(path__in=sorted(prefixes)):
+        offices[office.pk] = office
+    return sorted((o for o in offices.values() if o.active), key=lambda o: o.path)
+
+
+def _official_name(role: str, office: Office) -> str:
+    """A Bangla name, the same for the same office and role in every run."""
+    rng = random.Random(f"{role}:{office.code}")
+    return f"{rng.choice(phrases.FIRST_NAMES)} {rng.choice(phrases.LAST_NAMES)}"
+
+
+def _free_username(wanted: str) -> str:
+    name, n = wanted, 1
+    while User.objects.filter(username=name).exists():
+        n += 1
+        name = f"{wanted}-{n}"
+    return name
+
+
+@transaction.atomic
+def pilot_officials_ensure(
+    *, offices: list[Office], start: date, run: SimulationRun | None = None
+) -> list[Appointment]:
+    """Appoint a simulated GRO and a simulated Appeal Officer, from ``start``, at each of ``offices`` that has
+    no current one (an active user in the role), through the appointment service; the offices that have one
+    keep theirs alone. The new users are recorded as :class:`SimulatedOfficial` for ``purge_simulated``.
+    Returns the appointments made."""
+    held = set(
+        Appointment.objects.current()
+        .filter(office__in=offices, role__in=list(OFFICIAL_ROLES), user__is_active=True)
+        .values_list("office_id", "role")
+    )
+    codes = {code for _word, _designation, ranks in OFFICIAL_ROLES.values() for code in ranks.values()}
+    ranks = {rank.code: rank for rank in Rank.objects.filter(code__in=sorted(codes))}
+    made = []
+    for office in offices:
+        for role, (word, designation, by_layer) in OFFICIAL_ROLES.items():
+            if (office.pk, role) in held:
+                continue
+            rank = ranks.get(by_layer.get(office.layer, ""))
+            if role == Role.GRO:
+                minimum = gro_minimum_rank(office)
+                if minimum is not None and (rank is None or not rank.meets(minimum)):
+                    rank = minimum
+            user = User.objects.create_user(
+                username=_free_username(SIMULATED_USERNAME.format(role=word, office=office.code.lower())),
+                password=None,
+                full_name=_official_name(role, office),
+            )
+            SimulatedOfficial.objects.create(user=user, run=run)
+            made.append(
+                appointment_create(
+                    user=user, office=office, role=role, designation=designation, rank=rank, start_date=start
+                )
+            )
+    return made
+
+
 # --- Playing the lives forward -------------------------------------------------------------------------
 
 
 @dataclass
 class _Life:
-    """What the simulation remembers of a grievance it filed: how to act as its complainant, and its fate."""
+    """What the simulation remembers of a grievance it filed: how to act as its complainant, its fate, and
+    where and how it stands, as the last service that changed it answered (only the simulation changes it)."""
 
     grievance_id: int
     number: str
     phone: str
     code: str
+    type: str
     serving: _Serving
-    late: bool  # its GRO settles it after the deadline
+    late: bool  # its GRO settles it after the deadline, and its Appeal Officer takes longer too
+    neglected: bool  # nobody at the office it was filed at takes it up
     index: int = 0
     forwards: int = 0
     appealed: bool = False
+    status: str = Status.SUBMITTED
+    holder: int = 0  # the office holding it
+    due_date: date | None = None
 
 
 def _month_back(day: date, months: int) -> date:
@@ -334,6 +439,9 @@ CHANNEL_WEIGHTS = (
 TYPE_WEIGHTS = ((GrievanceType.CITIZEN, 75), (GrievanceType.ANONYMOUS, 15), (GrievanceType.OFFICIAL, 10))
 RATINGS_IN_TIME = (3, 7, 15, 40, 35)
 RATINGS_LATE = (25, 30, 25, 15, 5)
+# Shares of the grievances whose GRO settles them after the deadline, and that nobody takes up at all.
+LATE = 0.25
+NEGLECTED = 0.05
 
 
 def _pick(rng: random.Random, weighted):
@@ -342,9 +450,21 @@ def _pick(rng: random.Random, weighted):
 
 
 class _Simulation:
-    def __init__(self, *, run: SimulationRun, serving: dict[int, _Serving], rng: random.Random, today: date):
+    def __init__(
+        self,
+        *,
+        run: SimulationRun,
+        serving: dict[int, _Serving],
+        offices: list[Office],
+        rng: random.Random,
+        today: date,
+    ):
         self.run, self.serving, self.rng, self.today = run, serving, rng, today
         self.cast = _Cast()
+        # The offices on the pilot's way, read once: the tree does not change during a run.
+        self.offices = {office.pk: office for office in offices}
+        self.by_path = {office.path: office for office in offices}
+        self.made: list[PilotGrievance] = []
         self.unions = list(serving.values())
         self.holidays = set(
             Holiday.objects.filter(date__gte=run.first_day, date__lte=today + timedelta(days=400)).values_list(
@@ -361,6 +481,18 @@ class _Simulation:
         self.lives: list[_Life] = []
         self.seq = 0
         self.skipped = 0
+
+    def office(self, pk: int) -> Office:
+        office = self.offices.get(pk)
+        if office is None:  # not on the pilot's way (someone forwarded it meanwhile): read it once
+            office = self.offices[pk] = Office.objects.get(pk=pk)
+            self.by_path[office.path] = office
+        return office
+
+    def above(self, office: Office) -> list[Office]:
+        """The active offices above ``office``, nearest first."""
+        paths = (office.path[:end] for end in range(len(office.path) - PATH_STEP, 0, -PATH_STEP))
+        return [found for path in paths if (found := self.by_path.get(path)) is not None]
 
     # -- time --
 
@@ -456,14 +588,16 @@ class _Simulation:
                 language="bn",
             )
             grievance = filed.grievance
-            PilotGrievance.objects.create(grievance=grievance, run=self.run, union=union)
+            self.made.append(PilotGrievance(grievance=grievance, run=self.run, union=union))
             life = _Life(
                 grievance_id=grievance.pk,
                 number=grievance.tracking_number,
                 phone=grievance.complainant_phone,
                 code=filed.access_code,
+                type=grievance.type,
                 serving=serving,
-                late=rng.random() < 0.3,
+                late=rng.random() < LATE,
+                neglected=rng.random() < NEGLECTED,
                 index=len(self.lives),
             )
             self.lives.append(life)
@@ -482,21 +616,23 @@ class _Simulation:
     # -- what happens next --
 
     def plan(self, life: _Life, grievance: Grievance) -> None:
-        """Schedule the next thing that happens to the grievance, as its status and holder stand now."""
-        rng, status, holder = self.rng, grievance.status, grievance.current_office_id
+        """Note how ``grievance`` stands now that a service changed it, and schedule the next thing that happens
+        to it."""
+        life.status, life.holder, life.due_date = grievance.status, grievance.current_office_id, grievance.due_date
+        rng, status, holder = self.rng, life.status, life.holder
         today = timezone.localdate(clock.now())
-        has_gro = bool(self.cast.gros.get(holder))
-        if status in (Status.SUBMITTED, Status.IN_PROGRESS) and not has_gro:
+        handled = bool(self.cast.gros.get(holder)) and not life.neglected
+        if status in (Status.SUBMITTED, Status.IN_PROGRESS) and not handled:
             # Nobody handles it here: it waits; some complainants appeal once its deadline has passed.
-            if not life.appealed and rng.random() < 0.35:
-                self.schedule(life, self.after(grievance.due_date, 1, 8), "appeal")
+            if not life.appealed and rng.random() < 0.5:
+                self.schedule(life, self.after(life.due_date, 1, 8), "appeal")
         elif status == Status.SUBMITTED:
             self.schedule(life, self.after(today, 2, 8) if life.late else self.after(today, 0, 3), "triage")
         elif status == Status.IN_PROGRESS:
             if life.late:
-                self.schedule(life, self.after(grievance.due_date, 1, 12), "resolve")
+                self.schedule(life, self.after(life.due_date, 1, 12), "resolve")
             else:
-                days_left = max(1, (grievance.due_date - today).days)
+                days_left = max(1, (life.due_date - today).days)
                 self.schedule(life, self.office_hours(today + timedelta(days=rng.randint(1, days_left))), "resolve")
         elif status == Status.RESOLVED:
             roll = rng.random()
@@ -515,11 +651,8 @@ class _Simulation:
 
     def act(self, life: _Life, step: str, when: datetime) -> None:
         with clock.simulated_time(when):
-            grievance = Grievance.objects.only("status", "current_office_id", "due_date", "type").get(
-                pk=life.grievance_id
-            )
             try:
-                changed = getattr(self, f"_{step}")(life, grievance)
+                changed = getattr(self, f"_{step}")(life)
             except errors.DomainError as exc:
                 # The real services refused (e.g. the holder's GRO changed): the grievance waits.
                 self.skipped += 1
@@ -528,11 +661,11 @@ class _Simulation:
             if changed is not None:  # None: nobody could act, and the grievance waits where it is
                 self.plan(life, changed)
 
-    def _triage(self, life: _Life, grievance: Grievance) -> Grievance | None:
-        if grievance.status != Status.SUBMITTED:
+    def _triage(self, life: _Life) -> Grievance | None:
+        if life.status != Status.SUBMITTED:
             return None
-        rng, serving = self.rng, life.serving
-        holder = Office.objects.get(pk=grievance.current_office_id)
+        rng, serving, pk = self.rng, life.serving, life.grievance_id
+        holder = self.office(life.holder)
         gro = self.cast.gro(holder.pk, rng)
         if gro is None:
             return None
@@ -541,14 +674,14 @@ class _Simulation:
             target = next((o for o in serving.chain if self.cast.gros.get(o.pk)), None)
             if target is None:
                 return None
-            return self.forward(life, grievance, gro, target, "across")
+            return self.forward(life, gro, target, "across")
         roll = rng.random()
-        if grievance.type == GrievanceType.ANONYMOUS and roll < 0.15:
+        if life.type == GrievanceType.ANONYMOUS and roll < 0.15:
             return grievance_close_no_action(
-                grievance_id=grievance.pk, actor=gro, reason=phrases.NO_ACTION, severity=rng.choice(Severity.values)
+                grievance_id=pk, actor=gro, reason=phrases.NO_ACTION, severity=rng.choice(Severity.values)
             )
         if roll < 0.07:
-            return grievance_reject(grievance_id=grievance.pk, actor=gro, reason=rng.choice(phrases.REJECTIONS))
+            return grievance_reject(grievance_id=pk, actor=gro, reason=rng.choice(phrases.REJECTIONS))
         if life.forwards < MAX_FORWARDS and roll < 0.22:
             below = [
                 o
@@ -556,29 +689,28 @@ class _Simulation:
                 if o is not None and o.pk != holder.pk and o.path.startswith(holder.path) and self.cast.gros.get(o.pk)
             ]
             if below:
-                return self.forward(life, grievance, gro, below[-1] if roll < 0.12 else below[0], "down")
+                return self.forward(life, gro, below[-1] if roll < 0.12 else below[0], "down")
         if life.forwards < MAX_FORWARDS and roll > 0.93:
-            above = next(
-                (o for o in Office.objects.ancestors(holder).reverse() if self.cast.gros.get(o.pk)),
-                None,
-            )
+            above = next((o for o in self.above(holder) if self.cast.gros.get(o.pk)), None)
             if above is not None:
-                return self.forward(life, grievance, gro, above, "up")
-        return grievance_accept(grievance_id=grievance.pk, actor=gro)
+                return self.forward(life, gro, above, "up")
+        return grievance_accept(grievance_id=pk, actor=gro)
 
-    def forward(self, life: _Life, grievance: Grievance, gro, target: Office, why: str) -> Grievance:
+    def forward(self, life: _Life, gro, target: Office, why: str) -> Grievance:
         life.forwards += 1
         return grievance_forward(
-            grievance_id=grievance.pk, actor=gro, to_office=target, reason=phrases.FORWARD_REASONS[why]
+            grievance_id=life.grievance_id, actor=gro, to_office=target, reason=phrases.FORWARD_REASONS[why]
         )
 
-    def _resolve(self, life: _Life, grievance: Grievance) -> Grievance | None:
-        gro = self.cast.gro(grievance.current_office_id, self.rng)
-        if grievance.status != Status.IN_PROGRESS or gro is None:
+    def _resolve(self, life: _Life) -> Grievance | None:
+        gro = self.cast.gro(life.holder, self.rng)
+        if life.status != Status.IN_PROGRESS or gro is None:
             return None
-        return grievance_resolve(grievance_id=grievance.pk, actor=gro, resolution=self.rng.choice(phrases.RESOLUTIONS))
+        return grievance_resolve(
+            grievance_id=life.grievance_id, actor=gro, resolution=self.rng.choice(phrases.RESOLUTIONS)
+        )
 
-    def _feedback(self, life: _Life, grievance: Grievance) -> Grievance:
+    def _feedback(self, life: _Life) -> Grievance:
         weights = RATINGS_LATE if life.late else RATINGS_IN_TIME
         rating = self.rng.choices(range(1, 6), weights=weights)[0]
         return grievance_feedback(
@@ -589,19 +721,19 @@ class _Simulation:
             code=life.code,
         )
 
-    def _appeal(self, life: _Life, grievance: Grievance) -> Grievance:
+    def _appeal(self, life: _Life) -> Grievance:
         life.appealed = True
         return grievance_appeal(
             number=life.number, reason=self.rng.choice(phrases.APPEAL_REASONS), phone=life.phone, code=life.code
         )
 
-    def _decide(self, life: _Life, grievance: Grievance) -> Grievance | None:
-        officers = self.cast.appeal_officers.get(grievance.current_office_id)
-        if grievance.status != Status.APPEALED or not officers:
+    def _decide(self, life: _Life) -> Grievance | None:
+        officers = self.cast.appeal_officers.get(life.holder)
+        if life.status != Status.APPEALED or not officers:
             return None
         remedied = self.rng.random() < 0.4
         return grievance_decide_appeal(
-            grievance_id=grievance.pk,
+            grievance_id=life.grievance_id,
             actor=self.rng.choice(officers),
             decision=AppealDecision.REMEDIED if remedied else AppealDecision.UPHELD,
             text=phrases.APPEAL_DECISIONS[int(remedied)],
@@ -627,6 +759,8 @@ class _Simulation:
                 on_filed()
             while self.queue and self.queue[0][0] <= end:
                 self.pop()
+            PilotGrievance.objects.bulk_create(self.made)
+            self.made.clear()
             with clock.simulated_time(end):
                 grievance_sla_sweep(now=end)
 
@@ -649,10 +783,12 @@ def _validate(*, months: int, per_day: int) -> None:
 
 @dataclass(frozen=True)
 class Simulated:
-    """A finished run, and how many simulated actions the services refused (the grievance then waited)."""
+    """A finished run, how many simulated actions the services refused (the grievance then waited), and the
+    appointments of simulated officials it made at offices that had no GRO or Appeal Officer."""
 
     run: SimulationRun
     refused: int
+    appointed: list[Appointment]
 
 
 def pilot_simulate(
@@ -692,10 +828,14 @@ def pilot_simulate(
         )
         for p in picked
     )
+    # Every office on the way gets a GRO and an Appeal Officer before the first filing, so that grievances
+    # are handled rather than only waiting: simulated ones where nobody is appointed.
+    offices = pilot_offices(serving)
+    appointed = pilot_officials_ensure(offices=offices, run=run, start=first)
     # Real grievances already past their deadline are marked now, at the real time, so that the sweeps at
     # simulated (past) moments only ever mark simulated grievances.
     grievance_sla_sweep()
-    simulation = _Simulation(run=run, serving=serving, rng=random.Random(seed), today=today)
+    simulation = _Simulation(run=run, serving=serving, offices=offices, rng=random.Random(seed), today=today)
     done = 0
 
     def filed() -> None:
@@ -721,7 +861,7 @@ def pilot_simulate(
     run.status = SimulationRun.Status.FINISHED
     run.finished_at = timezone.now()
     run.save(update_fields=["grievances", "events", "status", "finished_at"])
-    return Simulated(run=run, refused=simulation.skipped)
+    return Simulated(run=run, refused=simulation.skipped, appointed=appointed)
 
 
 # --- Purge ---------------------------------------------------------------------------------------------
@@ -734,11 +874,13 @@ class PurgeResult:
     attachments: int
     messages: int
     runs: int
+    officials: int
 
 
 def pilot_purge() -> PurgeResult:
     """Delete every simulated grievance with its timeline, attachments (rows and files), feedback, identity
-    access rows and messages, and the pilot runs; then rebuild the dashboards' tallies from what is left."""
+    access rows and messages, the simulated officials with their appointments, and the pilot runs; then
+    rebuild the dashboards' tallies from what is left."""
     with transaction.atomic():
         simulated = Grievance.objects.filter(simulated=True)
         files = list(Attachment.objects.filter(grievance__in=simulated).values_list("file", flat=True).order_by("pk"))
@@ -750,6 +892,10 @@ def pilot_purge() -> PurgeResult:
         SimulationRun.objects.all().delete()
         count = simulated.count()
         simulated.delete()
+        # After their grievances: a timeline's actor is protected. Their appointments go with them.
+        officials = User.objects.filter(pk__in=SimulatedOfficial.objects.values("user_id"))
+        official_count = officials.count()
+        officials.delete()
         tallies_rebuild()
         storage = Attachment._meta.get_field("file").storage
 
@@ -761,4 +907,6 @@ def pilot_purge() -> PurgeResult:
                     logger.warning("could not delete the attachment file %s", name)
 
         transaction.on_commit(remove_files)
-    return PurgeResult(grievances=count, events=events, attachments=len(files), messages=messages, runs=runs)
+    return PurgeResult(
+        grievances=count, events=events, attachments=len(files), messages=messages, runs=runs, officials=official_count
+    )

@@ -16,9 +16,9 @@ from dashboards.tally import tallies_rebuild
 from grievances.models import Attachment, Channel, EventKind, Grievance, GrievanceEvent, GrievanceType
 from notifications.models import Outbox
 from offices.models import AdminUnit, Office
-from pilot.models import PilotGrievance, PilotUnion
+from pilot.models import PilotGrievance, PilotUnion, SimulatedOfficial
 from pilot.services import pilot_unions_pick
-from tests.pilot.conftest import table_counts
+from tests.pilot.conftest import people, table_counts
 
 pytestmark = pytest.mark.django_db
 
@@ -41,9 +41,11 @@ def test_the_run_files_only_simulated_grievances_from_its_remote_unions(pilot):
     # The complainant's union is named in what they wrote.
     for pilot_grievance in PilotGrievance.objects.select_related("grievance", "union")[:20]:
         assert pilot_grievance.union.name_bn in pilot_grievance.grievance.description
-    # Nothing but simulated grievances and bookkeeping was added: no office, no user.
-    for table in (Office._meta.db_table, User._meta.db_table, AdminUnit._meta.db_table):
+    # Nothing but simulated grievances, bookkeeping and simulated officials was added: no office, no area.
+    for table in (Office._meta.db_table, AdminUnit._meta.db_table):
         assert table_counts()[table] == pilot.before[table]
+    added = table_counts()[User._meta.db_table] - pilot.before[User._meta.db_table]
+    assert added == SimulatedOfficial.objects.count() > 0
 
 
 def test_every_channel_and_type_is_used(pilot):
@@ -69,17 +71,35 @@ def test_time_really_passes_over_the_simulated_months(pilot):
 
 def test_the_lives_go_through_the_real_workflow(pilot):
     kinds = dict(GrievanceEvent.objects.values_list("kind").annotate(n=Count("id")).order_by())
-    for kind in (EventKind.ACCEPTED, EventKind.FORWARDED, EventKind.RESOLVED, EventKind.OVERDUE, EventKind.APPEALED):
+    for kind in (
+        EventKind.ACCEPTED,
+        EventKind.FORWARDED,
+        EventKind.RESOLVED,
+        EventKind.REJECTED,
+        EventKind.OVERDUE,
+        EventKind.APPEALED,
+        EventKind.APPEAL_DECIDED,
+        EventKind.FEEDBACK,
+    ):
         assert kinds.get(kind, 0) > 0, kind
     # Filed at the wrong ministry and forwarded across to Social Services by the ministry's real GRO.
     across = GrievanceEvent.objects.filter(kind=EventKind.FORWARDED, data__from="MOFOOD").select_related("actor")
     assert across.exists()
     assert {event.actor.username for event in across} == {"gro-mofood"}
-    # Officials act only where they are appointed: nobody acted at an office without a GRO.
-    actors = GrievanceEvent.objects.filter(kind__in=[EventKind.ACCEPTED, EventKind.RESOLVED]).values_list(
-        "actor__username", flat=True
+    # The demo's GROs act where they are appointed, simulated officials everywhere else.
+    actors = set(
+        GrievanceEvent.objects.filter(kind__in=[EventKind.ACCEPTED, EventKind.RESOLVED]).values_list(
+            "actor_id", flat=True
+        )
     )
-    assert set(actors) <= {"gro-mosw", "gro-dss", "gro-dss-kurigram", "gro-mofood"}
+    simulated = set(SimulatedOfficial.objects.values_list("user_id", flat=True))
+    demo = set(
+        User.objects.filter(username__in=["gro-mosw", "gro-dss", "gro-dss-kurigram", "gro-mofood"]).values_list(
+            "pk", flat=True
+        )
+    )
+    assert actors <= demo | simulated
+    assert actors & demo and actors & simulated
 
 
 def test_nothing_is_sent(pilot):
@@ -107,17 +127,25 @@ def test_a_progress_bar_and_a_summary_line_are_written(pilot):
     assert any(" left" in line and "%" in line for line in lines[:-1])
     assert f"{pilot.run.grievances:,} simulated grievances" in pilot.stdout
     assert "no message sent" in pilot.stdout
+    officials = SimulatedOfficial.objects.count()
+    assert f"Appointed {officials} simulated officials where offices on the pilot's way had no GRO" in pilot.stdout
 
 
 def test_purge_leaves_every_table_as_before(pilot, django_capture_on_commit_callbacks):
     files = [pilot.media / name for name in Attachment.objects.values_list("file", flat=True)]
+    simulated = list(SimulatedOfficial.objects.values_list("user_id", flat=True))
+    assert simulated
     assert files and all(path.exists() for path in files)
     out = io.StringIO()
     with django_capture_on_commit_callbacks(execute=True):
         call_command("purge_simulated", stdout=out)
     assert table_counts() == pilot.before
+    # The same users and the same appointments, not only as many: the simulated officials are gone.
+    assert people() == pilot.people
+    assert not User.objects.filter(pk__in=simulated).exists()
     assert not any(path.exists() for path in files)
     assert "simulated grievances" in out.getvalue()
+    assert f"Removed {len(simulated)} simulated officials with their appointments." in out.getvalue()
 
 
 @pytest.mark.parametrize(

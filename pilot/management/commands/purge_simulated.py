@@ -2,14 +2,15 @@
 
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from pilot.services import pilot_purge
 
 
 class Command(BaseCommand):
     help = (
-        "Delete every simulated grievance with its events, attachments, feedback, messages and the pilot runs, "
-        "then rebuild the dashboard tallies."
+        "Delete every simulated grievance with its events, attachments, feedback, messages, the simulated "
+        "officials with their appointments and the pilot runs, then rebuild the dashboard tallies."
     )
 
     def handle(self, *args, **options):
@@ -27,3 +28,12 @@ class Command(BaseCommand):
                 "runs": f"{result.runs:,}",
             }
         )
+        if result.officials:
+            self.stdout.write(
+                ngettext(
+                    "Removed %(count)s simulated official with their appointments.",
+                    "Removed %(count)s simulated officials with their appointments.",
+                    result.officials,
+                )
+                % {"count": f"{result.officials:,}"}
+            )

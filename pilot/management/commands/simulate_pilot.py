@@ -5,6 +5,7 @@ import logging
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from grs.errors import DomainError
 from pilot.progress import ProgressBar
@@ -36,8 +37,9 @@ class Command(BaseCommand):
             tty=self.stderr.isatty(),
             flush=self.stderr.flush,
         )
-        # Offices without a GRO or an Appeal Officer are the rule in a pilot: the services' warning about each
-        # one, once per simulated day, would bury the progress bar.
+        # The services warn about every message an official could not be sent (the simulated officials have
+        # neither e-mail nor phone, so that no real grievance's message ever goes to them) and about offices
+        # without a GRO: thousands of lines that would bury the progress bar.
         services_log = logging.getLogger("grievances.services")
         level = services_log.level
         services_log.setLevel(logging.ERROR)
@@ -73,3 +75,15 @@ class Command(BaseCommand):
                 "refused": f"{result.refused:,}",
             }
         )
+        appointed = len(result.appointed)
+        if appointed:
+            self.stdout.write(
+                ngettext(
+                    "Appointed %(count)s simulated official where an office on the pilot's way had no GRO or "
+                    "Appeal Officer; purge_simulated removes it.",
+                    "Appointed %(count)s simulated officials where offices on the pilot's way had no GRO or "
+                    "Appeal Officer; purge_simulated removes them.",
+                    appointed,
+                )
+                % {"count": f"{appointed:,}"}
+            )
