@@ -67,6 +67,9 @@ class Outbox(models.Model):
                 name="outbox_due_idx",
                 condition=Q(status__in=["pending", "sending"]),
             ),
+            # Failed messages wait for an administrator: the admin counts and lists them from this small
+            # index, never reading the sent ones.
+            models.Index(fields=["id"], name="outbox_failed_idx", condition=Q(status="failed")),
         ]
 
     def __str__(self) -> str:
