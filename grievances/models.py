@@ -227,6 +227,7 @@ class IdentityAccess(models.Model):
     class Via(models.TextChoices):
         API = "api", _("API")
         WEB = "web", _("Web page")
+        FILE = "file", _("Attachment download")
 
     grievance = models.ForeignKey(Grievance, on_delete=models.CASCADE, related_name="+")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "notifications",
     "dashboards",
     "pilot",
+    "audit",
 ]
 
 MIDDLEWARE = [

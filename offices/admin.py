@@ -1,28 +1,37 @@
-"""Admin for master data: geography, offices, ranks, GRO rules and appointments, holidays, GRO list import."""
+"""Admin for master data: geography, offices, ranks, GRO rules and appointments, holidays, GRO list import.
+
+Every add, change and delete here writes an audit entry: offices, appointments and GRO rank exceptions
+through their services, the rest through :class:`audit.admin.AuditedAdmin`.
+"""
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from audit.admin import AuditedAdmin, copy_saved
 from offices.imports import COLUMNS, ImportFileError, error_count_message, gro_import
 from offices.models import AdminUnit, Appointment, GroRankException, GroRankRule, Holiday, Office, Rank, Role
-from offices.services import RankTooLow, check_gro_rank, gro_rank_exception_grant, office_create
-
-
-def _copy_saved(target, saved) -> None:
-    """Make the admin's unsaved instance the row a service saved, so the admin's redirect and log use it."""
-    for model_field in type(saved)._meta.concrete_fields:
-        setattr(target, model_field.attname, getattr(saved, model_field.attname))
-    target._state.adding = False
-    target._state.db = saved._state.db
+from offices.services import (
+    APPOINTMENT_FIELDS,
+    RankTooLow,
+    appointment_change,
+    appointment_create,
+    appointment_delete,
+    check_gro_rank,
+    gro_rank_exception_grant,
+    gro_rank_exception_revoke,
+    office_create,
+    office_update,
+)
 
 
 @admin.register(AdminUnit)
-class AdminUnitAdmin(admin.ModelAdmin):
+class AdminUnitAdmin(AuditedAdmin):
     """Geography comes from the national data set (``load_geography``): names may be corrected, nothing added."""
 
     list_display = ("name_en", "name_bn", "level", "parent")
@@ -49,7 +58,7 @@ class OfficeAdminForm(forms.ModelForm):
 
 
 @admin.register(Office)
-class OfficeAdmin(admin.ModelAdmin):
+class OfficeAdmin(AuditedAdmin):
     form = OfficeAdminForm
     list_display = ("code", "name_en", "name_bn", "layer", "parent_code", "active")
     list_filter = ("layer", "active")
@@ -68,30 +77,32 @@ class OfficeAdmin(admin.ModelAdmin):
         return ("code", "parent", "path", "depth")
 
     def save_model(self, request, obj, form, change):
-        if change:
-            super().save_model(request, obj, form, change)
-            return
         data = form.cleaned_data
-        office = office_create(
-            code=data["code"],
-            name_en=data["name_en"],
-            name_bn=data["name_bn"],
-            layer=data["layer"],
-            parent=data["parent"],
-            admin_unit=data["admin_unit"],
-            active=data["active"],
-        )
-        _copy_saved(obj, office)
+        names = {"name_en": data["name_en"], "name_bn": data["name_bn"], "layer": data["layer"]}
+        if change:
+            office = office_update(
+                office=obj, actor=request.user, admin_unit=data["admin_unit"], active=data["active"], **names
+            )
+        else:
+            office = office_create(
+                code=data["code"],
+                parent=data["parent"],
+                admin_unit=data["admin_unit"],
+                active=data["active"],
+                actor=request.user,
+                **names,
+            )
+        copy_saved(obj, office)
 
 
 @admin.register(Rank)
-class RankAdmin(admin.ModelAdmin):
+class RankAdmin(AuditedAdmin):
     list_display = ("code", "name_en", "name_bn", "grade")
     search_fields = ("code", "name_en", "name_bn")
 
 
 @admin.register(GroRankRule)
-class GroRankRuleAdmin(admin.ModelAdmin):
+class GroRankRuleAdmin(AuditedAdmin):
     list_display = ("layer", "minimum_rank")
     list_select_related = ("minimum_rank",)
 
@@ -110,7 +121,15 @@ class GroRankExceptionAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         exception = gro_rank_exception_grant(office=obj.office, reason=form.cleaned_data["reason"], actor=request.user)
-        _copy_saved(obj, exception)
+        copy_saved(obj, exception)
+
+    def delete_model(self, request, obj):
+        gro_rank_exception_revoke(exception=obj, actor=request.user)
+
+    @transaction.atomic
+    def delete_queryset(self, request, queryset):
+        for exception in queryset:
+            gro_rank_exception_revoke(exception=exception, actor=request.user)
 
 
 class AppointmentAdminForm(forms.ModelForm):
@@ -150,6 +169,22 @@ class AppointmentAdmin(admin.ModelAdmin):
     list_select_related = ("user", "office", "rank")
     search_fields = ("user__username", "user__full_name", "office__code", "office__name_en", "designation")
     autocomplete_fields = ("user", "office")
+
+    def save_model(self, request, obj, form, change):
+        data = {name: form.cleaned_data[name] for name in APPOINTMENT_FIELDS if name in form.cleaned_data}
+        if not change:
+            saved = appointment_create(actor=request.user, **data)
+        else:
+            saved = appointment_change(appointment=obj, actor=request.user, **data)
+        copy_saved(obj, saved)
+
+    def delete_model(self, request, obj):
+        appointment_delete(appointment=obj, actor=request.user)
+
+    @transaction.atomic
+    def delete_queryset(self, request, queryset):
+        for appointment in queryset:
+            appointment_delete(appointment=appointment, actor=request.user)
 
     def get_urls(self):
         opts = self.model._meta
@@ -191,7 +226,7 @@ class AppointmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Holiday)
-class HolidayAdmin(admin.ModelAdmin):
+class HolidayAdmin(AuditedAdmin):
     list_display = ("date", "name_en", "name_bn")
     search_fields = ("name_en", "name_bn")
     date_hierarchy = "date"

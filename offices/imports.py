@@ -395,14 +395,16 @@ def _predict(plans: list[_Plan], people: dict[str, _Person]) -> None:
 # --- Applying ------------------------------------------------------------------------------------
 
 
-def _apply(plans: list[_Plan], people: dict[str, _Person]) -> None:
+def _apply(plans: list[_Plan], people: dict[str, _Person], *, actor) -> None:
     users: dict[str, Any] = {}
     for plan in plans:
         user = users.get(plan.username)
         if user is None:
             user = _user_ensure(username=plan.username, person=people[plan.username])
             users[plan.username] = user
-        appointment_create(user=user, office=plan.office, role=plan.role, designation=plan.designation, rank=plan.rank)
+        appointment_create(
+            user=user, office=plan.office, role=plan.role, designation=plan.designation, rank=plan.rank, actor=actor
+        )
 
 
 def _user_ensure(*, username: str, person: _Person):
@@ -442,7 +444,7 @@ def gro_import(
         report, plans, people = _check(table)
         report.dry_run = dry_run
         if report.valid and not dry_run:
-            _apply(plans, people)
+            _apply(plans, people, actor=actor)
             report.applied = True
     logger.info(
         "GRO list %s by user %s: %s",

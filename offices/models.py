@@ -202,6 +202,8 @@ class Role(models.TextChoices):
     HOTLINE_AGENT = "hotline_agent", _("Hotline agent")
     CABINET_MONITOR = "cabinet_monitor", _("Cabinet Division monitor")
     EMPLOYEE = "employee", _("Government employee")
+    # Reads the personal-data access log and the audit trail of the office's subtree (everything at CABINET).
+    AUDITOR = "auditor", _("Auditor")
 
 
 class AppointmentQuerySet(models.QuerySet):
