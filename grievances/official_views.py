@@ -449,6 +449,7 @@ def attachment_download(request: HttpRequest, tracking_number: str, attachment_i
         attachment = attachment_for(request.user, tracking_number, attachment_id)
     except OutOfScope:
         raise Http404 from None
+    identity_access_record(grievance=attachment.grievance, actor=request.user, via=IdentityAccess.Via.FILE)
     response = FileResponse(
         attachment.file.open("rb"),
         as_attachment=True,

@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("grievances.urls")),
     path("", include("dashboards.urls")),
     path("", include("pilot.urls")),
+    path("", include("audit.urls")),
     path("reports/", include("dashboards.report_urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("grs.api_urls")),
