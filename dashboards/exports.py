@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 
 from dashboards.models import Grain
 from dashboards.selectors import Dashboard, Figures, Trends
+from grs.csv_safety import append_as_text, csv_text
 from offices.models import Office
 
 FORMATS = ("csv", "xlsx")
@@ -242,12 +243,13 @@ TREND_TABLES = ("received-resolved", "overdue", "satisfaction-trend")
 
 def as_csv(table: Table) -> bytes:
     """UTF-8 with a byte-order mark, so that Excel reads the Bangla as Bangla. Figures keep ASCII digits on
-    a Bangla page too: a CSV file is read by programs, which expect them (the page shows Bangla digits)."""
+    a Bangla page too: a CSV file is read by programs, which expect them (the page shows Bangla digits).
+    Text that a spreadsheet would run as a formula (an office named ``=HYPERLINK(…)``) starts with ``'``."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(table.columns)
+    writer.writerow([csv_text(str(label)) for label in table.columns])
     for row in table.rows:
-        writer.writerow([cell.text for cell in row.cells])
+        writer.writerow([cell.text if cell.numeric else csv_text(cell.text) for cell in row.cells])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
@@ -255,18 +257,19 @@ _XLSX_FORMATS = {SHARE: "0.0%", DAYS: "0.0", MEAN: "0.00", COUNT: "0"}
 
 
 def as_xlsx(table: Table) -> bytes:
-    """One sheet: the header row, then the rows, numbers as numbers (shares as percentages)."""
+    """One sheet: the header row, then the rows, numbers as numbers (shares as percentages) and text as text,
+    never as a formula."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
     book = Workbook()
     sheet = book.active
     sheet.title = table.key[:31]
-    sheet.append(table.columns)
+    append_as_text(sheet, table.columns)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in table.rows:
-        sheet.append([cell.value if cell.value != "" else None for cell in row.cells])
+        append_as_text(sheet, [cell.value if cell.value != "" else None for cell in row.cells])
         for written, cell in zip(sheet[sheet.max_row], row.cells, strict=True):
             if cell.numeric and cell.value is not None:
                 written.number_format = _XLSX_FORMATS[cell.kind]

@@ -30,6 +30,7 @@ from django.utils.translation import gettext_lazy
 from dashboards.models import Grain, ReportJob, ReportStatus
 from dashboards.selectors import Dashboard, Figures, Trends, dashboard_figures, dashboard_trends
 from grs import errors
+from grs.csv_safety import append_as_text
 from grs.i18n import localized_name
 from grs.templatetags.bangla import bangla_active
 from offices.models import Office
@@ -432,13 +433,13 @@ def render_xlsx(content: ReportContent, tables: list[Table]) -> bytes:
     book.remove(book.active)
     for table in tables:
         sheet = book.create_sheet(table.sheet)
-        sheet.append([f"{localized_name(content.office)} — {table.title} — {content.month_label}"])
+        append_as_text(sheet, [f"{localized_name(content.office)} — {table.title} — {content.month_label}"])
         sheet["A1"].font = Font(bold=True)
-        sheet.append(table.columns)
+        append_as_text(sheet, table.columns)
         for cell in sheet[2]:
             cell.font = Font(bold=True)
         for index, row in enumerate(table.rows):
-            sheet.append(row)
+            append_as_text(sheet, row)  # an office named "=…" stays a name, never a formula
             if index in table.nested:
                 sheet.cell(row=sheet.max_row, column=1).alignment = Alignment(indent=2)
         sheet.column_dimensions["A"].width = 42
