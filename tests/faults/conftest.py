@@ -36,7 +36,7 @@ DONE = (Outbox.Status.SENT, Outbox.Status.FAILED, Outbox.Status.SUPPRESSED)
 def need_postgres() -> None:
     need_service(
         connection.vendor == "postgresql",
-        "the fault tests need PostgreSQL (DATABASE_URL=postgres://...): SQLite serialises every writer",
+        "the fault tests run on PostgreSQL, as production does (DATABASE_URL=postgres://...)",
     )
 
 

@@ -67,6 +67,9 @@ def test_a_failing_gateway_is_retried_with_back_off_then_the_administrator_sees_
     outbox = admin.get(CHANGELIST).content.decode()
     assert "2 messages could not be sent after every attempt." in outbox
     assert f'href="{CHANGELIST}?status__exact=failed"' in outbox
+    admin.cookies[settings.LANGUAGE_COOKIE_NAME] = "bn"
+    assert "২টি বার্তা সব চেষ্টার পরও পাঠানো যায়নি।" in admin.get(CHANGELIST).content.decode()
+    admin.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     listed = admin.get(CHANGELIST, {"status__exact": "failed"}).content.decode()
     assert "+8801712345678" in listed and "+8801812345678" in listed
     assert "+8801912345678" not in listed
