@@ -244,12 +244,13 @@ class HeaderLinks:
     inbox_waiting: int | None = None
     dashboard: bool = False
     reports: bool = False
+    audit: bool = False
 
 
 def header_links(user) -> HeaderLinks:
     """The inbox (with how many grievances wait untouched in it: submitted ones at the offices where the
-    user is GRO, appeals at those where they are Appeal Officer), the dashboard and the monthly reports,
-    as far as the user's appointments give them. One query: every page's header asks it."""
+    user is GRO, appeals at those where they are Appeal Officer), the dashboard, the monthly reports and
+    the audit log, as far as the user's appointments give them. One query: every page's header asks it."""
     waiting = (
         Grievance.objects.filter(current_office_id=OuterRef("office_id"), status=OuterRef("waits"))
         .order_by()
@@ -259,7 +260,7 @@ def header_links(user) -> HeaderLinks:
     )
     rows = (
         Appointment.objects.current()
-        .filter(user=user, role__in=[Role.CABINET_MONITOR, Role.FOCAL_POINT, *HANDLING_ROLES])
+        .filter(user=user, role__in=[Role.CABINET_MONITOR, Role.FOCAL_POINT, Role.AUDITOR, *HANDLING_ROLES])
         .annotate(
             waits=Case(
                 When(role=Role.GRO, then=Value(Status.SUBMITTED)),
@@ -278,7 +279,12 @@ def header_links(user) -> HeaderLinks:
         if role in HANDLING_ROLES:
             counts[(office_id, role)] = n
     watches = bool(roles & {Role.CABINET_MONITOR, Role.FOCAL_POINT})
-    return HeaderLinks(inbox_waiting=sum(counts.values()) if counts else None, dashboard=bool(roles), reports=watches)
+    return HeaderLinks(
+        inbox_waiting=sum(counts.values()) if counts else None,
+        dashboard=bool(roles - {Role.AUDITOR}),
+        reports=watches,
+        audit=Role.AUDITOR in roles,
+    )
 
 
 def inbox_filter_options(user, *, scope: Scope | None = None) -> tuple[list[ServiceCategory], list[CharterService]]:

@@ -202,3 +202,11 @@ def test_the_page_speaks_bangla_with_bangla_digits(world, as_user):
     page = response.content.decode()
     assert response.status_code == 200 and '<html lang="bn">' in page
     assert re.search(r"<h2 id=\"list-heading\">[^<]*১", page)
+
+
+def test_the_header_leads_an_auditor_and_only_an_auditor_to_the_audit(world, as_user):
+    page = as_user(world["auditor"]).get("/").content.decode()
+    assert 'href="/audit/" class="audit-link"' in page
+    assert "dashboard-link" not in page  # auditing gives no dashboard
+    for who in ("gro", "focal", "monitor", "citizen"):
+        assert "audit-link" not in as_user(world[who]).get("/").content.decode(), who
