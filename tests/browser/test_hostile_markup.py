@@ -8,6 +8,9 @@ an office's names as an administrator types them. Then each page that shows the 
 inbox, the grievance page, the track page, the receipts, the consoles and the dashboard. The policy is
 turned to report-only in the browser (see :class:`Inert`), so what is checked is that the pages escape the
 text, not merely that the policy would have blocked it.
+
+It lives here, beside the other browser tests, to share their one Chromium; the payloads, the hostile files
+and the other hostile-input tests are in tests/security/.
 """
 
 from datetime import timedelta
