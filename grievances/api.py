@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import NotFound
@@ -20,6 +21,7 @@ from rest_framework.views import APIView
 from charters.models import CharterService
 from grievances.models import AppealDecision, Channel, Grievance, GrievanceType, IdentityAccess, Severity
 from grievances.permissions import actions_available
+from grievances.privacy import grievance_data_export, grievance_identity_erase, is_erased
 from grievances.selectors import grievance_for, grievance_for_complainant, grievances_in_inbox, may_see_identity
 from grievances.services import (
     grievance_accept,
@@ -129,6 +131,18 @@ class TrackOutput(serializers.Serializer):
     events = EventOutput(many=True)
 
 
+class ComplainantProofInput(serializers.Serializer):
+    phone = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+    code = serializers.CharField(max_length=40, required=False, allow_blank=True, default="", help_text="access code")
+
+    def validate(self, attrs):
+        if not attrs["phone"].strip() and not attrs["code"].strip():
+            raise serializers.ValidationError(
+                {"phone": [_("Give the phone number the grievance was filed with, or its access code.")]}
+            )
+        return attrs
+
+
 class TrackApi(APIView):
     """Follow a grievance with its tracking number and the phone it was filed with, or its access code."""
 
@@ -141,17 +155,34 @@ class TrackApi(APIView):
             OpenApiParameter("code", str, required=False, description="access code"),
         ],
         responses=TrackOutput,
+        description=(
+            "Kept for clients written against it. Prefer `POST` with the phone or access code in the body: a "
+            "query string is written to proxies' logs and browsers' history."
+        ),
     )
     def get(self, request, tracking_number: str):
-        grievance = _complainant_grievance(request, tracking_number)
+        params = request.query_params
+        grievance = _complainant_grievance(tracking_number, phone=params.get("phone", ""), code=params.get("code", ""))
+        return Response(TrackOutput(grievance).data)
+
+    @extend_schema(
+        request=ComplainantProofInput,
+        responses={200: TrackOutput, **refusals(400)},
+        description=(
+            "The preferred way to follow a grievance: the phone it was filed with, or its access code, travels in "
+            "the body, never in the URL. Answers as `GET` does."
+        ),
+    )
+    def post(self, request, tracking_number: str):
+        data = ComplainantProofInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        grievance = _complainant_grievance(tracking_number, **data.validated_data)
         return Response(TrackOutput(grievance).data)
 
 
-def _complainant_grievance(request, number: str) -> Grievance:
+def _complainant_grievance(number: str, *, phone: str, code: str) -> Grievance:
     try:
-        return grievance_for_complainant(
-            number, phone=request.query_params.get("phone", ""), code=request.query_params.get("code", "")
-        )
+        return grievance_for_complainant(number, phone=phone, code=code)
     except Http404 as exc:
         raise NotFound(
             _("No grievance has this tracking number with this phone number or access code. Please check both.")
@@ -334,7 +365,7 @@ class GrievanceDetailApi(APIView):
     @extend_schema(responses=GrievanceDetailOutput)
     def get(self, request, tracking_number: str):
         grievance = grievance_for(request.user, tracking_number, timeline=True)
-        identity = may_see_identity(request.user, grievance)
+        identity = may_see_identity(request.user, grievance) and not is_erased(grievance)
         if identity:
             identity_access_record(grievance=grievance, actor=request.user, via=IdentityAccess.Via.API)
         context = {"identity": identity, "allowed_actions": actions_available(request.user, grievance)}
@@ -481,19 +512,50 @@ class DecideAppealApi(_GrievanceActionApi):
     service = staticmethod(grievance_decide_appeal)
 
 
+# --- The complainant's data once the grievance is settled (GRO) --------------------------------------
+
+
+class EraseInput(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000)
+    confirm = serializers.BooleanField(help_text="Must be true: an erasure cannot be undone.")
+
+    def validate_confirm(self, value: bool) -> bool:
+        if not value:
+            raise serializers.ValidationError(_("Confirm the erasure: it cannot be undone."))
+        return value
+
+
+class DataExportApi(APIView):
+    """The complainant's data (the grievance, its public timeline, their replies, feedback and attachment list)
+    for the GRO of the holding office to hand to them, once the grievance is settled; recorded on its timeline."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT, **refusals(403, 409)})
+    def post(self, request, tracking_number: str):
+        grievance = grievance_for(request.user, tracking_number)
+        body = grievance_data_export(grievance_id=grievance.pk, actor=request.user, via=IdentityAccess.Via.API)
+        return Response(body)
+
+
+class EraseIdentityApi(APIView):
+    """Erase the complainant's identity from a settled grievance (GRO of the holding office): name, phone,
+    e-mail, address, access code and attachments' files. Its figures stay; erasing twice changes nothing."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=EraseInput, responses={200: GrievanceStateOutput, **refusals(403, 409)})
+    def post(self, request, tracking_number: str):
+        grievance = grievance_for(request.user, tracking_number)
+        data = EraseInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        grievance = grievance_identity_erase(
+            grievance_id=grievance.pk, actor=request.user, reason=data.validated_data["reason"]
+        )
+        return Response(GrievanceStateOutput(grievance).data)
+
+
 # --- Complainants: answer a question, rate the outcome, appeal ------------------------------------
-
-
-class ComplainantProofInput(serializers.Serializer):
-    phone = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
-    code = serializers.CharField(max_length=40, required=False, allow_blank=True, default="", help_text="access code")
-
-    def validate(self, attrs):
-        if not attrs["phone"].strip() and not attrs["code"].strip():
-            raise serializers.ValidationError(
-                {"phone": [_("Give the phone number the grievance was filed with, or its access code.")]}
-            )
-        return attrs
 
 
 class ReplyInput(ComplainantProofInput):

@@ -22,6 +22,14 @@ urlpatterns = [
     path("grievances/<str:tracking_number>/reject/", api.RejectApi.as_view(), name="api-grievance-reject"),
     path("grievances/<str:tracking_number>/close/", api.CloseApi.as_view(), name="api-grievance-close"),
     path(
+        "grievances/<str:tracking_number>/data-export/", api.DataExportApi.as_view(), name="api-grievance-data-export"
+    ),
+    path(
+        "grievances/<str:tracking_number>/erase-identity/",
+        api.EraseIdentityApi.as_view(),
+        name="api-grievance-erase-identity",
+    ),
+    path(
         "grievances/<str:tracking_number>/decide-appeal/",
         api.DecideAppealApi.as_view(),
         name="api-grievance-decide-appeal",

@@ -171,6 +171,8 @@ class EventKind(models.TextChoices):
     OVERDUE = "overdue", _("Overdue")
     REOPENED = "reopened", _("Reopened")
     ATTACHMENT_ADDED = "attachment_added", _("Attachment added")
+    DATA_EXPORTED = "data_exported", _("Complainant's data exported")
+    IDENTITY_ERASED = "identity_erased", _("Complainant's identity erased")
 
 
 class GrievanceEvent(models.Model):

@@ -11,10 +11,11 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import formats, timezone
 from django.utils.functional import Promise
+from django.utils.http import content_disposition_header
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -37,6 +38,7 @@ from grievances.models import (
     Severity,
 )
 from grievances.permissions import OutOfScope, actions_available
+from grievances.privacy import grievance_data_export, grievance_identity_erase, is_erased, privacy_panel
 from grievances.selectors import (
     ForwardedAway,
     attachment_for,
@@ -146,6 +148,25 @@ class RejectForm(ActionForm):
 class CloseForm(ActionForm):
     reason = _text(gettext_lazy("Why no action is taken"), help_text=gettext_lazy("Kept for officials."))
     severity = forms.ChoiceField(label=gettext_lazy("Severity"), choices=Severity.choices, widget=forms.RadioSelect)
+
+
+class EraseForm(forms.Form):
+    """Erasing the complainant's identity: the reason is kept on the timeline, the box confirms it for good."""
+
+    reason = _text(
+        gettext_lazy("Why the identity is erased"),
+        help_text=gettext_lazy("For example, the complainant's request and its date. Kept for officials."),
+    )
+    confirm = forms.BooleanField(
+        label=gettext_lazy(
+            "I understand that the complainant's name, phone, e-mail, address, access code and attached files are "
+            "deleted for good."
+        ),
+        error_messages={"required": gettext_lazy("Tick the box to confirm: an erasure cannot be undone.")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, label_suffix="", prefix="erase", **kwargs)
 
 
 class DecideAppealForm(ActionForm):
@@ -291,7 +312,12 @@ def official_detail(request: HttpRequest, tracking_number: str) -> HttpResponse:
 
 
 def _detail(
-    request: HttpRequest, grievance: Grievance, *, bound: ActionForm | None = None, status: int = 200
+    request: HttpRequest,
+    grievance: Grievance,
+    *,
+    bound: ActionForm | None = None,
+    status: int = 200,
+    erase_form: EraseForm | None = None,
 ) -> HttpResponse:
     scope = scope_of(request.user)
     available = actions_available(request.user, grievance, scope=scope)
@@ -312,7 +338,8 @@ def _detail(
             if isinstance(field.field, forms.CharField) and field.value()
         ]
 
-    identity = may_see_identity(request.user, grievance)
+    erased = is_erased(grievance)
+    identity = may_see_identity(request.user, grievance) and not erased
     if identity:
         identity_access_record(grievance=grievance, actor=request.user, via=IdentityAccess.Via.WEB)
 
@@ -339,6 +366,9 @@ def _detail(
         "feedback": feedback,
         "action_forms": action_forms,
         "unsent": unsent,
+        "erased": erased,
+        "privacy": privacy_panel(request.user, grievance),
+        "erase_form": erase_form or EraseForm(),
     }
     if Action.FORWARD in available:
         query = (request.GET.get("forward_q") or request.POST.get("forward_q") or "").strip()[:100]
@@ -438,6 +468,59 @@ def _again(request: HttpRequest, number: str, form: ActionForm, *, status: int, 
     return _detail(request, grievance, bound=form, status=status)
 
 
+# --- The complainant's data: a copy for them, or its erasure --------------------------------------
+
+
+@never_cache
+@login_required
+@require_POST
+def privacy_export(request: HttpRequest, tracking_number: str) -> HttpResponse:
+    """The complainant's data as a JSON file, for the GRO to hand to them (POST: it is recorded)."""
+    grievance = _grievance_or_404(request.user, tracking_number)
+    try:
+        body = grievance_data_export(grievance_id=grievance.pk, actor=request.user, via=IdentityAccess.Via.WEB)
+    except OutOfScope:
+        raise Http404 from None
+    except errors.DomainError as exc:
+        messages.error(request, exc.message)
+        return _detail(request, _grievance_or_404(request.user, tracking_number, timeline=True), status=exc.http_status)
+    response = JsonResponse(body, json_dumps_params={"ensure_ascii": False, "indent": 2})
+    response["Content-Disposition"] = content_disposition_header(True, f"grievance-{grievance.tracking_number}.json")
+    return response
+
+
+@never_cache
+@login_required
+@require_POST
+def privacy_erase(request: HttpRequest, tracking_number: str) -> HttpResponse:
+    """Erase the complainant's identity (confirmed, with a reason), then back to the grievance."""
+    grievance = _grievance_or_404(request.user, tracking_number)
+    form = EraseForm(request.POST)
+    status = 400
+    if form.is_valid():
+        try:
+            grievance_identity_erase(grievance_id=grievance.pk, actor=request.user, reason=form.cleaned_data["reason"])
+        except OutOfScope:
+            raise Http404 from None
+        except errors.DomainError as exc:
+            status = exc.http_status
+            if exc.field in form.fields:
+                form.add_error(exc.field, exc.message)
+            else:
+                messages.error(request, exc.message)
+        else:
+            messages.success(
+                request,
+                _("The complainant's identity on grievance %(number)s is erased.")
+                % {"number": tracking.display(grievance.tracking_number)},
+            )
+            return redirect("grievances:official_detail", tracking_number=grievance.tracking_number)
+    if form.errors:
+        messages.error(request, _("Nothing was done: please check what you wrote."))
+    grievance = _grievance_or_404(request.user, tracking_number, timeline=True)
+    return _detail(request, grievance, status=status, erase_form=form)
+
+
 # --- Attachments ------------------------------------------------------------------------------------
 
 
@@ -449,6 +532,8 @@ def attachment_download(request: HttpRequest, tracking_number: str, attachment_i
         attachment = attachment_for(request.user, tracking_number, attachment_id)
     except OutOfScope:
         raise Http404 from None
+    if not attachment.file:
+        raise Http404  # erased with the complainant's identity
     identity_access_record(grievance=attachment.grievance, actor=request.user, via=IdentityAccess.Via.FILE)
     response = FileResponse(
         attachment.file.open("rb"),

@@ -20,5 +20,7 @@ urlpatterns = [
         official_views.attachment_download,
         name="attachment",
     ),
+    path("inbox/<str:tracking_number>/data/export/", official_views.privacy_export, name="privacy_export"),
+    path("inbox/<str:tracking_number>/data/erase/", official_views.privacy_erase, name="privacy_erase"),
     path("inbox/<str:tracking_number>/<slug:action>/", official_views.official_action, name="official_action"),
 ]

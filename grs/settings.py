@@ -449,6 +449,21 @@ CELERY_BEAT_SCHEDULE["grievances.sla_sweep"] = {
     "options": {"expires": GRS_SLA_SWEEP_SECONDS},
 }
 
+# --- Complainants' personal data ----------------------------------------------------------------
+# A resolved or rejected grievance can be appealed; its complainant's data is exported or erased only
+# once GRS_APPEAL_WINDOW_DAYS have passed since the decision (or the grievance is closed or its appeal
+# decided). GRS_RETENTION_DAYS after the decision (default five years; 0 keeps identities for ever) a
+# daily task erases the complainant's identity, keeping every figure the dashboards count.
+GRS_APPEAL_WINDOW_DAYS = env_int("GRS_APPEAL_WINDOW_DAYS", 30)
+GRS_RETENTION_DAYS = env_int("GRS_RETENTION_DAYS", 1826)
+if GRS_RETENTION_DAYS < 0 or GRS_APPEAL_WINDOW_DAYS < 0:
+    raise ImproperlyConfigured("GRS_RETENTION_DAYS and GRS_APPEAL_WINDOW_DAYS must be 0 or more")
+CELERY_BEAT_SCHEDULE["grievances.retention_sweep"] = {
+    "task": "grievances.retention_sweep",
+    "schedule": 24 * 3600,
+    "options": {"expires": 24 * 3600},
+}
+
 # --- Worker heartbeat (read by /health/) --------------------------------------------------------
 # Beat queues a heartbeat task this often and a worker records when it ran: /health/ reports the
 # workers down when the last one is older than GRS_HEARTBEAT_STALE_SECONDS (which also catches a
