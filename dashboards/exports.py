@@ -22,8 +22,9 @@ from offices.models import Office
 
 FORMATS = ("csv", "xlsx")
 
-# Kinds of cell, and how each is shown: the page and the files share these.
-TEXT, COUNT, DAYS, SHARE, MEAN = "text", "count", "days", "share", "mean"
+# Kinds of cell, and how each is shown: the page and the files share these. A CODE is text people type
+# back (an office's code): a Bangla page keeps its digits ASCII, where it writes a TEXT's in Bangla.
+TEXT, CODE, COUNT, DAYS, SHARE, MEAN = "text", "code", "count", "days", "share", "mean"
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,11 @@ class Cell:
 
     @property
     def numeric(self) -> bool:
-        return self.kind != TEXT
+        return self.kind not in (TEXT, CODE)
+
+    @property
+    def typed_back(self) -> bool:
+        return self.kind == CODE
 
 
 @dataclass
@@ -158,7 +163,7 @@ def dashboard_tables(dashboard: Dashboard, drill: Callable[[Office], str | None]
             Row(
                 [
                     Cell(label, TEXT),
-                    Cell(row.code, TEXT),
+                    Cell(row.code, CODE),
                     *_breakdown_cells(row.figures),
                     Cell(row.held.pending),
                     Cell(row.held.overdue),

@@ -187,3 +187,18 @@ def test_the_dashboards_trend_rows_name_their_periods_in_bangla_digits(client, o
     periods = [text for text in row_headers if re.search("[০-৯]{4}", text)]  # "নভেম্বর ২০২৬", the weeks' dates
     assert periods, row_headers
     assert not [text for text in row_headers if ASCII_DIGIT.search(text)], row_headers
+
+
+@pytest.mark.django_db
+def test_the_dashboards_office_codes_stay_as_people_type_them(client):
+    ministry = OfficeFactory(code="MOSW", name_en="Ministry of Social Welfare", name_bn="সমাজকল্যাণ মন্ত্রণালয়")
+    child = OfficeFactory(code="UP-1207", parent=ministry, name_en="Ward 5 office", name_bn="ওয়ার্ড 5 কার্যালয়")
+    focal = AppointmentFactory(role=Role.FOCAL_POINT, office=ministry).user
+    _file(child, "বয়স্ক ভাতা বন্ধ")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "bn"
+    client.force_login(focal)
+
+    page = client.get("/dashboard/").content.decode()
+
+    assert '<th scope="row">UP-1207</th>' in page  # the code, to type into a search, as written
+    assert "ওয়ার্ড ৫ কার্যালয়" in page  # a name is read: Bangla digits
