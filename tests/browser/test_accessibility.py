@@ -194,3 +194,19 @@ def test_the_gro_inbox(page, live_server, world, language):
     page.goto("/inbox/?overdue=true&submitted_from=not-a-date")
     expect(page.locator(".errors.summary")).to_be_visible()
     assert_accessible(page, "the GRO's inbox with a filter it could not read")
+
+
+def test_the_auditors_log(page, live_server, world, language):
+    cabinet = OfficeFactory(code="CABINET", name_en="Cabinet Division", name_bn="মন্ত্রিপরিষদ বিভাগ")
+    auditor = UserFactory(username="auditor", full_name="Selina Parvin")
+    AppointmentFactory(user=auditor, office=cabinet, role=Role.AUDITOR)
+    sign_in(page, live_server, world["gro"])
+    page.goto(f"/inbox/{world['late'].tracking_number}/")  # the GRO is shown the complainant: one access row
+
+    sign_in(page, live_server, auditor)
+    page.goto("/audit/")
+    expect(page.locator("main table tbody tr")).to_have_count(1)
+    assert_accessible(page, "the auditor's access log")
+
+    page.goto("/audit/?show=changes&from=not-a-date")
+    assert_accessible(page, "the auditor's change log with a filter it could not read")
