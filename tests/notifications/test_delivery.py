@@ -172,3 +172,14 @@ def test_the_beat_runs_the_sweep_by_its_stable_name(settings):
     assert entry["task"] == "notifications.sweep"
     assert entry["schedule"] == settings.NOTIFY_SWEEP_SECONDS
     assert {"notifications.deliver", "notifications.sweep"} <= set(celery_app.tasks.keys())
+
+
+def test_the_console_backend_logs_the_message_without_the_whole_number(settings, caplog):
+    settings.SMS_BACKEND = "console"
+    message = notify_sms(to="01712345678", body="Your grievance is resolved.")
+
+    with caplog.at_level("INFO", logger="notifications.backends"):
+        outbox_deliver(outbox_id=message.pk)
+
+    assert f"SMS #{message.pk} to +88017******78: Your grievance is resolved." in caplog.text
+    assert "1712345678" not in caplog.text
