@@ -21,6 +21,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.services import audit_forget
 from charters.models import SOCIAL_PROTECTION, CharterService
 from dashboards.tally import tallies_rebuild
 from grievances import clock
@@ -892,9 +893,13 @@ def pilot_purge() -> PurgeResult:
         SimulationRun.objects.all().delete()
         count = simulated.count()
         simulated.delete()
-        # After their grievances: a timeline's actor is protected. Their appointments go with them.
+        # After their grievances: a timeline's actor is protected. Their appointments go with them, and so does
+        # the audit trail of those appointments, which were never real.
         officials = User.objects.filter(pk__in=SimulatedOfficial.objects.values("user_id"))
         official_count = officials.count()
+        audit_forget(
+            model=Appointment, ids=list(Appointment.objects.filter(user__in=officials).values_list("pk", flat=True))
+        )
         officials.delete()
         tallies_rebuild()
         storage = Attachment._meta.get_field("file").storage
