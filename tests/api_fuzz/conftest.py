@@ -56,28 +56,35 @@ class InTestTransactionApp:
         return [body]
 
 
-def fuzz_config(*, max_examples: int) -> schemathesis.Config:
+def fuzz_config(*, max_examples: int, filing_offices: list[str] = OFFICES, **more) -> schemathesis.Config:
     """Bounded, seeded generation of valid and invalid input; real numbers, codes and proofs half the time."""
     half = {"probability": 0.5}
     return schemathesis.Config.from_dict(
         {
+            **more,
             "seed": SEED,
             "generation": {"mode": "all", "max-examples": max_examples, "database": "none"},
             "dictionaries": {
                 "tracking": {"values": TRACKING_NUMBERS},
                 "office": {"values": OFFICES},
+                "filing_office": {"values": filing_offices},
                 "phone": {"values": [PHONE, "01712345678"]},
                 "access_code": {"values": [ACCESS_CODE]},
+                "email": {"values": ["amena@example.com"]},
+                "name": {"values": ["Amena Begum"]},
             },
             "parameters": {
                 "path.tracking_number": {"dictionary": "tracking", **half},
                 "path.code": {"dictionary": "office", **half},
                 "query.office": {"dictionary": "office", **half},
                 "query.parent": {"dictionary": "office", **half},
-                "body.office": {"dictionary": "office", **half},
+                "body.office": {"dictionary": "filing_office", **half},
                 "body.to_office": {"dictionary": "office", **half},
                 "query.phone": {"dictionary": "phone", **half},
                 "body.phone": {"dictionary": "phone", **half},
+                "body.complainant_phone": {"dictionary": "phone", **half},
+                "body.complainant_email": {"dictionary": "email", **half},
+                "body.complainant_name": {"dictionary": "name", **half},
                 "query.code": {"dictionary": "access_code", **half},
                 "body.code": {"dictionary": "access_code", **half},
             },
