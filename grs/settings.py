@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "dashboards",
     "pilot",
     "audit",
+    "open311",
 ]
 
 MIDDLEWARE = [
@@ -274,6 +275,9 @@ REST_FRAMEWORK = {
         "filing": os.environ.get("GRS_RATE_FILING", "30/hour"),
         "tracking": os.environ.get("GRS_RATE_TRACKING", "120/hour"),
         "signin": os.environ.get("GRS_RATE_SIGNIN", "20/hour"),
+        # Open311 (docs/open311.md): filings per API key, and reads per client address.
+        "open311": os.environ.get("GRS_RATE_OPEN311", "120/hour"),
+        "open311_read": os.environ.get("GRS_RATE_OPEN311_READ", "600/hour"),
     },
 }
 SPECTACULAR_SETTINGS = {
@@ -463,6 +467,13 @@ CELERY_BEAT_SCHEDULE["grievances.retention_sweep"] = {
     "schedule": 24 * 3600,
     "options": {"expires": 24 * 3600},
 }
+
+# --- Open311 GeoReport v2 at /open311/v2/ (docs/open311.md) -------------------------------------
+# The jurisdiction_id clients may send (another is refused), the discovery document's contact, and whether
+# anyone may list service requests (their public fields only); with false, they are read one by one by number.
+GRS_OPEN311_JURISDICTION = os.environ.get("GRS_OPEN311_JURISDICTION", "grs.gov.bd")
+GRS_OPEN311_CONTACT = os.environ.get("GRS_OPEN311_CONTACT", "")
+GRS_OPEN311_PUBLIC_REQUESTS = env_bool("GRS_OPEN311_PUBLIC_REQUESTS", True)
 
 # --- Worker heartbeat (read by /health/) --------------------------------------------------------
 # Beat queues a heartbeat task this often and a worker records when it ran: /health/ reports the

@@ -16,6 +16,7 @@ urlpatterns = [
     path("reports/", include("dashboards.report_urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("grs.api_urls")),
+    path("open311/v2/", include("open311.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
 ]
