@@ -2,12 +2,13 @@
 services over past months; nothing is sent; ``purge_simulated`` leaves the database as it was."""
 
 import io
+import re
 from datetime import timedelta
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.db.models import Count, Max, Min
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.models import User
 from dashboards.models import COUNTERS, DIMENSIONS, FORWARD_KEY, ForwardTally, Tally
@@ -183,3 +184,12 @@ def test_the_tallies_kept_at_simulated_moments_are_those_a_rebuild_finds(pilot):
     assert kept
     tallies_rebuild()
     assert _tallies() == kept
+
+
+@pytest.mark.django_db
+def test_in_bangla_the_purges_summary_counts_in_bangla_digits():
+    out = io.StringIO()
+    with translation.override("bn"):
+        call_command("purge_simulated", stdout=out)
+    said = out.getvalue()
+    assert "০" in said and not re.search("[0-9]", said), said

@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from grs.templatetags.bangla import bn_digits
 from pilot.services import pilot_purge
 
 
@@ -15,7 +16,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         result = pilot_purge()
-        self.stdout.write(
+        self.say(
             _(
                 "Removed %(grievances)s simulated grievances, %(events)s timeline events, %(attachments)s "
                 "attachments, %(messages)s messages and %(runs)s pilot runs; the dashboards are rebuilt."
@@ -29,7 +30,7 @@ class Command(BaseCommand):
             }
         )
         if result.officials:
-            self.stdout.write(
+            self.say(
                 ngettext(
                     "Removed %(count)s simulated official with their appointments.",
                     "Removed %(count)s simulated officials with their appointments.",
@@ -37,3 +38,7 @@ class Command(BaseCommand):
                 )
                 % {"count": f"{result.officials:,}"}
             )
+
+    def say(self, text: str) -> None:
+        """A line of the summary, its figures in Bangla digits when the command speaks Bangla."""
+        self.stdout.write(bn_digits(text))

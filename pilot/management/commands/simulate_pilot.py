@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from grs.errors import DomainError
+from grs.templatetags.bangla import bn_digits
 from pilot.progress import ProgressBar
 from pilot.services import pilot_simulate
 
@@ -60,7 +61,7 @@ class Command(BaseCommand):
         unions = ", ".join(
             f"{u.union.name_en} ({u.district.name_en})" for u in run.unions.select_related("union", "district")
         )
-        self.stdout.write(
+        self.say(
             _(
                 "Pilot run %(run)d: %(grievances)s simulated grievances and %(events)s timeline events from "
                 "%(first)s to %(last)s in %(unions)s; %(refused)s actions refused; no message sent."
@@ -77,7 +78,7 @@ class Command(BaseCommand):
         )
         appointed = len(result.appointed)
         if appointed:
-            self.stdout.write(
+            self.say(
                 ngettext(
                     "Appointed %(count)s simulated official where an office on the pilot's way had no GRO or "
                     "Appeal Officer; purge_simulated removes it.",
@@ -87,3 +88,7 @@ class Command(BaseCommand):
                 )
                 % {"count": f"{appointed:,}"}
             )
+
+    def say(self, text: str) -> None:
+        """A line of the summary, its figures in Bangla digits when the command speaks Bangla."""
+        self.stdout.write(bn_digits(text))
