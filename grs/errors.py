@@ -97,12 +97,16 @@ _UNAVAILABLE_PAGE = """{% load i18n static %}<!DOCTYPE html>
 logger = logging.getLogger(__name__)
 
 
+# Paths read by programs (the REST API, Open311 clients), which get JSON rather than a page.
+MACHINE_PATHS = ("/api/", "/open311/")
+
+
 def database_unavailable(request: HttpRequest, exc: Exception) -> HttpResponse:
-    """503 with ``Retry-After``, in the language the request is answered in: JSON under /api/, else a
-    page that needs no database. The error and its traceback go to the log."""
+    """503 with ``Retry-After``, in the language the request is answered in: JSON for programs
+    (``MACHINE_PATHS``), else a page that needs no database. The error and its traceback go to the log."""
     logger.error("The database did not answer: %s %s is answered 503", request.method, request.path, exc_info=exc)
     message = _("The service is briefly unavailable. Please try again in a minute.")
-    if request.path_info.startswith("/api/"):
+    if request.path_info.startswith(MACHINE_PATHS):
         response: HttpResponse = JsonResponse(
             {"detail": message, "code": "unavailable"}, status=503, json_dumps_params={"ensure_ascii": False}
         )

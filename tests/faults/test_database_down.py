@@ -120,8 +120,9 @@ def test_pages_and_the_api_answer_503_in_the_users_language_until_the_database_i
         sent = english.post(FORM, form)
         inbox = gro.get("/inbox/")
         api_bn, api_en = file_by_api("bn"), file_by_api("en")
+        open311 = Client().get("/open311/v2/requests.json")
 
-    for answer in (page, sent, inbox, api_bn, api_en):
+    for answer in (page, sent, inbox, api_bn, api_en, open311):
         assert answer.status_code == 503
         assert answer["Retry-After"] == "30"
         assert "no-store" in answer["Cache-Control"]
@@ -137,6 +138,7 @@ def test_pages_and_the_api_answer_503_in_the_users_language_until_the_database_i
     # The API in the language the client asks for, shaped like its other refusals.
     assert api_bn.json() == {"detail": UNAVAILABLE_BN, "code": "unavailable"}
     assert api_en.json() == {"detail": UNAVAILABLE_EN, "code": "unavailable"}
+    assert open311.json()["code"] == "unavailable"  # Open311 clients read JSON too, not a page
 
     assert Grievance.objects.count() == 0
     assert visitor.get(FORM).status_code == 200
