@@ -73,6 +73,12 @@ class SigninThrottle(AnonymousRateThrottle):
     scope = "signin"
 
 
+class CitizenCodeThrottle(AnonymousRateThrottle):
+    """One-time sign-in codes asked for from one address; each phone has its own limit besides (citizens)."""
+
+    scope = "citizen_code"
+
+
 # The dates a filter or a date range may name: any day a grievance could have been filed on, with room
 # for the arithmetic around it (the next day, the week or the year before), which year 1 and year 9999 lack.
 EARLIEST_DATE = date(1900, 1, 1)

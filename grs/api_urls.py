@@ -8,4 +8,5 @@ urlpatterns = [
     path("", include("charters.api_urls")),
     path("", include("grievances.api_urls")),
     path("", include("dashboards.api_urls")),
+    path("citizen/", include("citizens.api_urls")),
 ]

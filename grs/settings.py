@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "pilot",
     "audit",
     "open311",
+    "citizens",
 ]
 
 MIDDLEWARE = [
@@ -278,6 +279,7 @@ REST_FRAMEWORK = {
         # Open311 (docs/open311.md): filings per API key, and reads per client address.
         "open311": os.environ.get("GRS_RATE_OPEN311", "120/hour"),
         "open311_read": os.environ.get("GRS_RATE_OPEN311_READ", "600/hour"),
+        "citizen_code": os.environ.get("GRS_RATE_CITIZEN_CODE", "10/hour"),
     },
 }
 SPECTACULAR_SETTINGS = {
@@ -466,6 +468,25 @@ CELERY_BEAT_SCHEDULE["grievances.retention_sweep"] = {
     "task": "grievances.retention_sweep",
     "schedule": 24 * 3600,
     "options": {"expires": 24 * 3600},
+}
+
+# --- Citizens: sign-in by phone with a one-time SMS code; grievances filed and followed by SMS -----
+# A code lives GRS_OTP_TTL_MINUTES, is spent by one right answer and killed by GRS_OTP_MAX_ATTEMPTS wrong
+# ones; a phone gets at most GRS_OTP_PER_PHONE_PER_HOUR codes an hour (an address GRS_RATE_CITIZEN_CODE).
+GRS_OTP_TTL_MINUTES = env_int("GRS_OTP_TTL_MINUTES", 10)
+GRS_OTP_MAX_ATTEMPTS = env_int("GRS_OTP_MAX_ATTEMPTS", 5)
+GRS_OTP_PER_PHONE_PER_HOUR = env_int("GRS_OTP_PER_PHONE_PER_HOUR", 3)
+GRS_CITIZEN_SESSION_DAYS = env_int("GRS_CITIZEN_SESSION_DAYS", 30)
+# The SMS gateway signs what it posts to /api/v1/sms/inbound/ with this secret; empty refuses every post.
+GRS_SMS_INBOUND_SECRET = os.environ.get("GRS_SMS_INBOUND_SECRET", "")
+GRS_SMS_INBOUND_MAX_SKEW_SECONDS = env_int("GRS_SMS_INBOUND_MAX_SKEW_SECONDS", 300)
+# Which of an upazila's offices takes an SMS that names the upazila: one with a GRO first, then by these
+# office-code prefixes in order (UNO-…, the Upazila Nirbahi Officer's office), then the lowest code.
+GRS_SMS_UPAZILA_OFFICE_PREFERENCE = env_list("GRS_SMS_UPAZILA_OFFICE_PREFERENCE", "UNO,DSS")
+CELERY_BEAT_SCHEDULE["citizens.sweep"] = {
+    "task": "citizens.sweep",
+    "schedule": 3600,
+    "options": {"expires": 3600},
 }
 
 # --- Open311 GeoReport v2 at /open311/v2/ (docs/open311.md) -------------------------------------

@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("dashboards.urls")),
     path("", include("pilot.urls")),
     path("", include("audit.urls")),
+    path("", include("citizens.urls")),
     path("reports/", include("dashboards.report_urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("grs.api_urls")),
