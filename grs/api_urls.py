@@ -2,6 +2,8 @@
 
 from django.urls import include, path
 
+from grievances.sms_api import SmsInboundApi
+
 urlpatterns = [
     path("auth/", include("accounts.api_urls")),
     path("", include("offices.api_urls")),
@@ -9,4 +11,5 @@ urlpatterns = [
     path("", include("grievances.api_urls")),
     path("", include("dashboards.api_urls")),
     path("citizen/", include("citizens.api_urls")),
+    path("sms/inbound/", SmsInboundApi.as_view(), name="api-sms-inbound"),
 ]
