@@ -143,6 +143,8 @@ class Grievance(models.Model):
             models.Index(fields=["complainant_phone"], name="grievance_phone_idx"),
             models.Index(fields=["filed_by", "-submitted_at"], name="grievance_filed_by_idx"),
             models.Index(fields=["status", "due_date"], name="grievance_due_idx"),
+            # Lists newest first over a window of filing dates (Open311's requests, the admin).
+            models.Index(fields=["-submitted_at", "-id"], name="grievance_submitted_idx"),
         ]
 
     def __str__(self) -> str:
