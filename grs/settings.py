@@ -479,6 +479,9 @@ GRS_OTP_PER_PHONE_PER_HOUR = env_int("GRS_OTP_PER_PHONE_PER_HOUR", 3)
 GRS_CITIZEN_SESSION_DAYS = env_int("GRS_CITIZEN_SESSION_DAYS", 30)
 # The SMS gateway signs what it posts to /api/v1/sms/inbound/ with this secret; empty refuses every post.
 GRS_SMS_INBOUND_SECRET = os.environ.get("GRS_SMS_INBOUND_SECRET", "")
+if GRS_SMS_INBOUND_SECRET.startswith("CHANGE-ME"):
+    # deploy/grs.env.example's placeholder: anyone who read it could file and ask statuses as any phone.
+    raise ImproperlyConfigured("GRS_SMS_INBOUND_SECRET is still the example's CHANGE-ME: set a long random secret")
 GRS_SMS_INBOUND_MAX_SKEW_SECONDS = env_int("GRS_SMS_INBOUND_MAX_SKEW_SECONDS", 300)
 # Which of an upazila's offices takes an SMS that names the upazila: one with a GRO first, then by these
 # office-code prefixes in order (UNO-…, the Upazila Nirbahi Officer's office), then the lowest code.

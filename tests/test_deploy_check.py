@@ -43,6 +43,7 @@ def production_env(tmp_path) -> dict[str, str]:
     env.update(
         # The administrator's part: a real key, and folders that exist on this machine.
         SECRET_KEY=secrets.token_urlsafe(64),
+        GRS_SMS_INBOUND_SECRET=secrets.token_urlsafe(32),
         GRS_VAR_DIR=str(tmp_path / "var"),
         MEDIA_ROOT=str(tmp_path / "media"),
         STATIC_ROOT=str(tmp_path / "static"),
@@ -118,6 +119,13 @@ def test_the_example_key_placeholder_is_refused(production_env):
     done = manage(production_env, "check")
     assert done.returncode != 0
     assert "SECRET_KEY is still the example's CHANGE-ME" in done.stderr
+
+
+def test_the_example_sms_gateway_secret_is_refused(production_env):
+    production_env["GRS_SMS_INBOUND_SECRET"] = "CHANGE-ME"
+    done = manage(production_env, "check")
+    assert done.returncode != 0
+    assert "GRS_SMS_INBOUND_SECRET is still the example's CHANGE-ME" in done.stderr
 
 
 def test_local_files_stay_the_default_and_need_no_s3_library(tmp_path):

@@ -159,3 +159,8 @@ def test_the_list_page_takes_a_fixed_number_of_queries(client, office, django_as
     with django_assert_max_num_queries(len(few.captured_queries)):
         html = client.get(MY).content.decode()
     assert html.count('<a href="/my/') == 20
+
+
+def test_the_home_page_leads_citizens_to_their_grievances(client):
+    page = client.get("/").content.decode()
+    assert '<a href="/my/">See every grievance filed with your phone number</a>' in page
