@@ -130,3 +130,25 @@ class PrivateRedis:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+
+
+def private_broker(tmp_path, monkeypatch):
+    """For a ``broker`` fixture (``yield from private_broker(tmp_path, monkeypatch)``): a private Redis
+    (running) that this process publishes ``notifications.deliver`` to, with a fresh connection each time,
+    as a new web request would after the server came back."""
+    from grs.celery import app as celery_app
+    from notifications.tasks import deliver
+
+    need_worker_services()
+    server = PrivateRedis(tmp_path / "redis.log")
+    server.start()
+
+    def publish(outbox_id, **kwargs):
+        with celery_app.connection_for_write(server.url) as conn:
+            deliver.apply_async((outbox_id,), kwargs, connection=conn)
+
+    monkeypatch.setattr(deliver, "delay", publish)
+    try:
+        yield server
+    finally:
+        server.stop()

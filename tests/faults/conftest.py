@@ -19,13 +19,11 @@ from django.test import Client
 
 from grievances.models import Grievance
 from grievances.services import grievance_file
-from grs.celery import app as celery_app
 from notifications.models import Outbox
-from notifications.tasks import deliver
 from offices.models import Office, Role
 from tests.conftest import need_service
 from tests.factories import AppointmentFactory, OfficeFactory
-from tests.worker import PrivateRedis, need_worker_services, start_worker, stop_worker, worker_log
+from tests.worker import private_broker, start_worker, stop_worker, worker_log
 
 PHONE = "01712345678"
 E164 = "+8801712345678"
@@ -44,25 +42,6 @@ def need_postgres() -> None:
 
 
 @pytest.fixture
-def broker(tmp_path, monkeypatch):
-    """A private Redis (running) that this process publishes ``notifications.deliver`` to, with a fresh
-    connection each time, as a new web request would after the server came back."""
-    need_worker_services()
-    server = PrivateRedis(tmp_path / "redis.log")
-    server.start()
-
-    def publish(outbox_id, **kwargs):
-        with celery_app.connection_for_write(server.url) as conn:
-            deliver.apply_async((outbox_id,), kwargs, connection=conn)
-
-    monkeypatch.setattr(deliver, "delay", publish)
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
 def sms_path(tmp_path):
     return tmp_path / "sms.jsonl"
 
@@ -71,6 +50,11 @@ def sms_lines(path) -> list[dict]:
     if not path.exists():
         return []
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+@pytest.fixture
+def broker(tmp_path, monkeypatch):
+    yield from private_broker(tmp_path, monkeypatch)
 
 
 @pytest.fixture

@@ -23,14 +23,12 @@ from grievances.services import (
     grievance_resolve,
 )
 from grievances.workflow import Status
-from grs.celery import app as celery_app
 from notifications import backends
 from notifications.models import Outbox
 from notifications.services import notify_sms, outbox_sweep
-from notifications.tasks import deliver
 from offices.models import Office, Role
 from tests.factories import AppointmentFactory, OfficeFactory
-from tests.worker import PrivateRedis, kill_worker, need_worker_services, start_worker, stop_worker, worker_log
+from tests.worker import kill_worker, private_broker, start_worker, stop_worker, worker_log
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -49,27 +47,13 @@ def slow_sms_file(message: Outbox) -> None:
 
 
 @pytest.fixture
-def broker(tmp_path, monkeypatch):
-    """A private Redis that this process publishes to, with a fresh connection each time so that
-    publishing after the server came back works as it would in a new web request."""
-    need_worker_services()
-    server = PrivateRedis(tmp_path / "redis.log")
-    server.start()
-
-    def publish(outbox_id, **kwargs):
-        with celery_app.connection_for_write(server.url) as connection:
-            deliver.apply_async((outbox_id,), kwargs, connection=connection)
-
-    monkeypatch.setattr(deliver, "delay", publish)
-    try:
-        yield server
-    finally:
-        server.stop()
+def sms_path(tmp_path):
+    return tmp_path / "sms.jsonl"
 
 
 @pytest.fixture
-def sms_path(tmp_path):
-    return tmp_path / "sms.jsonl"
+def broker(tmp_path, monkeypatch):
+    yield from private_broker(tmp_path, monkeypatch)
 
 
 @pytest.fixture
