@@ -3,9 +3,11 @@
 The type is decided from the content by libmagic, never from the name or the client's header.
 Images are decoded and re-encoded, which drops EXIF (a photo's GPS position would expose the
 complainant) and anything hidden in or after the image data (a script, an appended ZIP archive).
-Documents are not rewritten, so what could harm the officer who opens them is refused: a PDF with
-scripts or launch actions, a Word or ODT file with macros, and a document that unpacks to far more
-than it weighs (a "ZIP bomb", which hangs the computer that opens it).
+What could harm the officer who opens a document is refused: a PDF with scripts or launch actions, a
+Word or ODT file with macros, and a document that unpacks to far more than it weighs (a "ZIP bomb", which
+hangs the computer that opens it). A document that passes keeps its content, but not the names its
+program wrote into it (author, last editor, company), since a file travels to every official who
+handles the grievance and its complainant's name should not travel inside it.
 """
 
 import hashlib
@@ -17,12 +19,15 @@ import unicodedata
 import zipfile
 import zlib
 from dataclasses import dataclass
+from xml.etree import ElementTree
 
 import magic
+import pypdf
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps
+from pypdf.generic import NameObject
 
 from grs import errors
 
@@ -66,6 +71,31 @@ _PDF_HEX = re.compile(rb"#([0-9A-Fa-f]{2})")
 _PDF_STREAM = re.compile(rb"(?<!end)stream\r?\n")
 # Object streams (PDF 1.5) keep dictionaries compressed, where an action's names do not show in the raw bytes.
 MAX_PDF_OBJECT_STREAM_BYTES = 20 * 1024 * 1024
+
+# Who wrote a document, as its program records it. A document's parts are rewritten only there: elements
+# with these names (in any namespace prefix) keep their tags but lose their text.
+_DC = "http://purl.org/dc/elements/1.1/"
+_METADATA_PARTS = {
+    # Office Open XML (Word): the core and the application's properties.
+    "docProps/core.xml": {
+        (_DC, "creator"),
+        ("http://schemas.openxmlformats.org/package/2006/metadata/core-properties", "lastModifiedBy"),
+    },
+    "docProps/app.xml": {
+        ("http://schemas.openxmlformats.org/officeDocument/2006/extended-properties", "Company"),
+        ("http://schemas.openxmlformats.org/officeDocument/2006/extended-properties", "Manager"),
+    },
+    # OpenDocument.
+    "meta.xml": {(_DC, "creator"), ("urn:oasis:names:tc:opendocument:xmlns:meta:1.0", "initial-creator")},
+}
+# What a PDF's information dictionary may keep; the author, the program (/Creator, /Producer, which can
+# name the computer's owner), subject and keywords go, and so does the XMP packet, which repeats them.
+_PDF_KEPT_INFO = ("/Title", "/CreationDate", "/ModDate")
+# A PDF with none of these names has no metadata to remove and is stored as it came; one with them, or
+# whose dictionaries may be out of sight (compressed or encrypted), is rewritten.
+_PDF_METADATA = re.compile(
+    rb"/(?:Info|Author|Creator|Producer|Subject|Keywords|Metadata|ObjStm|Encrypt)(?=[\s()<>\[\]{}/%]|$)|xpacket"
+)
 
 
 class AttachmentRefused(errors.ValidationError):
@@ -267,6 +297,49 @@ def _unpack(content: bytes, unpacking: _Unpacking, *, depth: int) -> None:
                 _unpack(b"".join(nested), unpacking, depth=depth + 1)
 
 
+def _emptied(xml: bytes, names: set[tuple[str, str]]) -> bytes:
+    """The XML part with the text of the elements ``names`` (namespace, local name) removed; raises
+    ``ValueError`` if the part is not plain well-formed XML or still holds text there afterwards."""
+    if b"<!DOCTYPE" in xml or b"<!ENTITY" in xml:
+        raise ValueError("a document type declaration in a metadata part")
+    for local in sorted({local for _namespace, local in names}):
+        element = re.compile(
+            rb"<(?P<tag>(?:[A-Za-z_][\w.-]*:)?" + re.escape(local.encode()) + rb")(?=[\s/>])(?P<attributes>[^>]*?)"
+            rb"(?:/>|>.*?</(?P=tag)\s*>)",
+            re.DOTALL,
+        )
+        xml = element.sub(lambda m: b"<%s%s/>" % (m.group("tag"), m.group("attributes").rstrip()), xml)
+    # No document type, so no entity to expand or fetch: the standard parser is safe here.
+    for node in ElementTree.fromstring(xml).iter():  # noqa: S314
+        if node.tag.startswith("{") and tuple(node.tag[1:].split("}", 1)) in names and (node.text or len(node)):
+            raise ValueError("metadata left in place")
+    return xml
+
+
+def _strip_archive(content: bytes, name: str) -> bytes:
+    """The .docx or .odt with its author's names emptied and every other part's content as it was. The
+    parts keep their order and compression: OpenDocument needs its ``mimetype`` first and stored."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            parts = [(entry, archive.read(entry)) for entry in archive.infolist()]
+        changed = False
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w") as rewritten:
+            for entry, data in parts:
+                if entry.filename in _METADATA_PARTS:
+                    emptied = _emptied(data, _METADATA_PARTS[entry.filename])
+                    changed = changed or emptied != data
+                    data = emptied
+                # A fresh entry, so that no comment or extra field comes along (nor the archive's comment).
+                fresh = zipfile.ZipInfo(entry.filename, date_time=entry.date_time)
+                fresh.compress_type = entry.compress_type
+                fresh.external_attr = entry.external_attr
+                rewritten.writestr(fresh, data)
+    except (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError, OSError, ValueError, SyntaxError) as exc:
+        raise _unreadable_document(name) from exc  # a metadata part that is not XML (ParseError is a SyntaxError)
+    return out.getvalue() if changed else content
+
+
 def _pdf_names_decoded(data: bytes) -> bytes:
     return _PDF_NAME.sub(lambda m: _PDF_HEX.sub(lambda h: bytes([int(h.group(1), 16)]), m.group(0)), data)
 
@@ -319,6 +392,47 @@ def _check_pdf(content: bytes, name: str) -> None:
         raise _bomb(name) from exc
 
 
+def _strip_pdf(content: bytes, name: str) -> bytes:
+    """The PDF without its author, programs and XMP packet, rewritten by pypdf (which writes only what the
+    pages and the catalogue reach, so an earlier revision's metadata goes too). A PDF that carries
+    metadata but cannot be rewritten is refused rather than stored with the complainant's name in it."""
+    try:
+        if not any(_PDF_METADATA.search(_pdf_names_decoded(part)) for part in _pdf_parts(content)):
+            return content
+        reader = pypdf.PdfReader(io.BytesIO(content), strict=False)
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise ValueError("needs a password")
+        writer = pypdf.PdfWriter(clone_from=reader, keep_initial_header=True)
+        info = writer._info
+        kept = {key: info[key] for key in _PDF_KEPT_INFO if info is not None and key in info}
+        writer.metadata = None
+        if kept:
+            writer.metadata = kept
+        writer._root_object.pop(NameObject("/Metadata"), None)
+        for page in writer.pages:
+            page.pop(NameObject("/Metadata"), None)
+        # What no longer has a reference (the XMP packet, and what only it pointed to) is not written.
+        while True:
+            left = sum(obj is not None for obj in writer._objects)
+            writer.compress_identical_objects(remove_duplicates=False, remove_unreferenced=True)
+            if sum(obj is not None for obj in writer._objects) == left:
+                break
+        out = io.BytesIO()
+        writer.write(out)
+        return out.getvalue()
+    except OverflowError as exc:
+        raise _bomb(name) from exc
+    except Exception as exc:  # pypdf raises many kinds on a PDF it cannot follow
+        raise AttachmentRefused(
+            _(
+                "“%(name)s” is a PDF whose author's details could not be removed, and they would reach every "
+                "officer who opens it. Print it to a new PDF, or take a photo of it, and attach that."
+            )
+            % {"name": name},
+            field="attachments",
+        ) from exc
+
+
 def clean_upload(upload) -> CleanFile:
     """Check one uploaded file; raise :class:`AttachmentRefused` with a reason the user understands."""
     name = _clean_name(getattr(upload, "name", "file"))
@@ -357,8 +471,10 @@ def clean_upload(upload) -> CleanFile:
         content = _reencode_image(content, IMAGE_TYPES[kind], name)
     elif kind == "application/pdf":
         _check_pdf(content, name)
+        content = _strip_pdf(content, name)
     elif kind in ARCHIVE_TYPES:
         _check_archive(content, name)
+        content = _strip_archive(content, name)
     return CleanFile(original_name=name, content_type=kind, content=content, extension=ALLOWED[kind])
 
 
