@@ -225,6 +225,7 @@ class Gro(_Official):
     def on_start(self):
         super().on_start()
         self.numbers: list[str] = []
+        self.inbox()  # where signing in lands an officer
 
     @task(4)
     def inbox(self):
