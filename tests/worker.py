@@ -5,6 +5,7 @@ A worker runs in its own process group on the test database pytest-django create
 """
 
 import contextlib
+import json
 import os
 import shutil
 import signal
@@ -152,3 +153,40 @@ def private_broker(tmp_path, monkeypatch):
         yield server
     finally:
         server.stop()
+
+
+def worker_starter(broker: "PrivateRedis", sms_path: Path, tmp_path: Path, *, name: str, **defaults: str):
+    """For a ``workers`` fixture (``yield from worker_starter(...)``): a function that starts a real worker on
+    the private ``broker``, sending SMS to ``sms_path`` and e-mail to files, with these settings (its own
+    keyword arguments override them; ``beat=True`` embeds the beat). Every worker it started is stopped
+    afterwards."""
+    started = []
+
+    def start(*, beat: bool = False, **env: str) -> subprocess.Popen:
+        env = {
+            "SMS_BACKEND": "file",
+            "SMS_FILE_PATH": str(sms_path),
+            "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "EMAIL_FILE_PATH": str(tmp_path / "mail"),
+            "GRS_VAR_DIR": str(tmp_path / "var"),
+            **defaults,
+            **env,
+        }
+        process = start_worker(
+            broker=broker.url, log_path=tmp_path / "worker.log", name=f"{name}-{len(started)}", env=env, beat=beat
+        )
+        started.append(process)
+        return process
+
+    try:
+        yield start
+    finally:
+        for process in started:
+            stop_worker(process)
+
+
+def sms_lines(path: Path) -> list[dict]:
+    """The messages the ``file`` SMS backend wrote to ``path``, in order."""
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]

@@ -23,7 +23,7 @@ from notifications.models import Outbox
 from offices.models import Office, Role
 from tests.conftest import need_service
 from tests.factories import AppointmentFactory, OfficeFactory
-from tests.worker import private_broker, start_worker, stop_worker, worker_log
+from tests.worker import private_broker, worker_log, worker_starter
 
 PHONE = "01712345678"
 E164 = "+8801712345678"
@@ -46,12 +46,6 @@ def sms_path(tmp_path):
     return tmp_path / "sms.jsonl"
 
 
-def sms_lines(path) -> list[dict]:
-    if not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
-
-
 @pytest.fixture
 def broker(tmp_path, monkeypatch):
     yield from private_broker(tmp_path, monkeypatch)
@@ -61,29 +55,7 @@ def broker(tmp_path, monkeypatch):
 def workers(broker, sms_path, tmp_path):
     """Starts workers on the private Redis (``beat=True`` embeds the beat, sweeping the outbox every second;
     settings as keyword arguments); stops them all afterwards."""
-    started = []
-
-    def start(*, beat: bool = False, **env) -> object:
-        env = {
-            "SMS_BACKEND": "file",
-            "SMS_FILE_PATH": str(sms_path),
-            "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-            "EMAIL_FILE_PATH": str(tmp_path / "mail"),
-            "GRS_VAR_DIR": str(tmp_path / "var"),
-            "NOTIFY_SWEEP_SECONDS": "1",
-            **env,
-        }
-        process = start_worker(
-            broker=broker.url, log_path=tmp_path / "worker.log", name=f"faults-{len(started)}", env=env, beat=beat
-        )
-        started.append(process)
-        return process
-
-    try:
-        yield start
-    finally:
-        for process in started:
-            stop_worker(process)
+    yield from worker_starter(broker, sms_path, tmp_path, name="faults", NOTIFY_SWEEP_SECONDS="1")
 
 
 def wait_for(condition: Callable[[], bool], worker, what: str) -> None:

@@ -12,7 +12,8 @@ from rest_framework.test import APIClient
 from grievances.models import Grievance
 from grievances.workflow import Status
 from notifications.models import Outbox
-from tests.faults.conftest import E164, all_delivered, filing_payload, signed_in, sms_lines, wait_for
+from tests.faults.conftest import E164, all_delivered, filing_payload, signed_in, wait_for
+from tests.worker import sms_lines
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 

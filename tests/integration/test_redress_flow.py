@@ -5,7 +5,6 @@ queue mixes with its own) and workers that share pytest-django's PostgreSQL test
 without PostgreSQL or redis-server the tests skip; under GRS_REQUIRE_SERVICES=1 (CI) they fail instead.
 """
 
-import json
 import time
 
 import pytest
@@ -28,7 +27,7 @@ from notifications.models import Outbox
 from notifications.services import notify_sms, outbox_sweep
 from offices.models import Office, Role
 from tests.factories import AppointmentFactory, OfficeFactory
-from tests.worker import kill_worker, private_broker, start_worker, stop_worker, worker_log
+from tests.worker import kill_worker, private_broker, sms_lines, stop_worker, worker_log, worker_starter
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -59,35 +58,9 @@ def broker(tmp_path, monkeypatch):
 @pytest.fixture
 def workers(broker, sms_path, tmp_path):
     """Starts workers on the private Redis (extra settings as keyword arguments); stops them all afterwards."""
-    started = []
-
-    def start(**env):
-        env = {
-            "SMS_BACKEND": "file",
-            "SMS_FILE_PATH": str(sms_path),
-            "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-            "EMAIL_FILE_PATH": str(tmp_path / "mail"),
-            "GRS_VAR_DIR": str(tmp_path / "var"),
-            "NOTIFY_SENDING_TIMEOUT_SECONDS": str(LEASE_SECONDS),
-            **env,
-        }
-        process = start_worker(
-            broker=broker.url, log_path=tmp_path / "worker.log", name=f"redress-{len(started)}", env=env
-        )
-        started.append(process)
-        return process
-
-    try:
-        yield start
-    finally:
-        for process in started:
-            stop_worker(process)
-
-
-def sms_lines(path) -> list[dict]:
-    if not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    yield from worker_starter(
+        broker, sms_path, tmp_path, name="redress", NOTIFY_SENDING_TIMEOUT_SECONDS=str(LEASE_SECONDS)
+    )
 
 
 def wait_until_delivered(worker, *, sweep: bool = False) -> None:
