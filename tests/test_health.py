@@ -2,7 +2,6 @@
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -14,7 +13,7 @@ from django.conf import settings
 from django.db import connections
 
 from grs.health import heartbeat, heartbeat_last, heartbeat_record
-from tests.worker import PrivateRedis, need_worker_services, start_worker, stop_worker, worker_log
+from tests.worker import PrivateRedis, free_port, need_worker_services, start_worker, stop_worker, worker_log
 
 pytestmark = pytest.mark.django_db
 
@@ -45,12 +44,6 @@ def private_redis(settings, tmp_path):
     settings.CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
     yield server
     server.stop()
-
-
-def closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def get_health(client, **headers) -> tuple[int, dict]:
@@ -116,7 +109,7 @@ def test_a_part_left_out_of_the_required_ones_is_reported_but_does_not_fail_the_
 
 
 def test_the_broker_unreachable_is_503_at_once_and_names_no_host(client, settings):
-    settings.CELERY_BROKER_URL = f"redis://127.0.0.1:{closed_port()}/0"
+    settings.CELERY_BROKER_URL = f"redis://127.0.0.1:{free_port()}/0"
     answer = {}
 
     def ask() -> None:

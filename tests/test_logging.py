@@ -4,7 +4,6 @@ import io
 import json
 import logging
 import os
-import socket
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -14,6 +13,7 @@ from celery import shared_task
 from django.conf import settings as django_settings
 
 from grs.logging import JsonFormatter
+from tests.worker import free_port
 
 pytestmark = pytest.mark.django_db
 
@@ -67,9 +67,7 @@ def test_bangla_and_objects_json_cannot_carry_stay_readable(json_lines):
 
 
 def test_lines_written_while_serving_a_request_carry_its_id(client, settings, json_lines):
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        settings.CELERY_BROKER_URL = f"redis://127.0.0.1:{probe.getsockname()[1]}/0"  # nothing listens
+    settings.CELERY_BROKER_URL = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens
 
     response = client.get("/health/", headers={"X-Request-ID": "3f1c2a9e-nginx"})
 

@@ -5,7 +5,6 @@ bucket, and the handling office's GRO downloads the same bytes through the app."
 import io
 import os
 import runpy
-import socket
 from pathlib import Path
 
 import boto3
@@ -17,16 +16,11 @@ from rest_framework.test import APIClient
 from grievances.models import Attachment
 from offices.models import Role
 from tests.factories import AppointmentFactory, OfficeFactory
+from tests.worker import free_port
 
 pytestmark = pytest.mark.django_db
 
 BUCKET = "grs-media"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture

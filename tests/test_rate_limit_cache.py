@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 from grievances.models import Grievance
 from tests.conftest import need_service
 from tests.factories import OfficeFactory
-from tests.test_health import closed_port
+from tests.worker import free_port
 
 pytestmark = pytest.mark.django_db
 
@@ -69,7 +69,7 @@ def test_the_filing_limit_is_counted_in_redis_where_every_web_process_reads_it(r
 
 
 def test_with_the_cache_down_a_grievance_is_still_filed_and_the_lapse_is_logged(settings, caplog):
-    use_cache(settings, f"redis://127.0.0.1:{closed_port()}/0")
+    use_cache(settings, f"redis://127.0.0.1:{free_port()}/0")
     office = OfficeFactory()
 
     with caplog.at_level(logging.WARNING, logger="grs.api"):
@@ -81,7 +81,7 @@ def test_with_the_cache_down_a_grievance_is_still_filed_and_the_lapse_is_logged(
 
 
 def test_with_the_cache_down_the_web_form_files_too(settings, client):
-    use_cache(settings, f"redis://127.0.0.1:{closed_port()}/0")
+    use_cache(settings, f"redis://127.0.0.1:{free_port()}/0")
     office = OfficeFactory()
     values = {key: value for key, value in filing(office).items() if key != "office"}
 

@@ -99,14 +99,19 @@ def worker_log(process: subprocess.Popen) -> str:
     return process.log_path.read_text(errors="replace")[-3000:]
 
 
+def free_port() -> int:
+    """A loopback port nothing listens on now: for a server a test starts, or to stand for one that is down."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 class PrivateRedis:
     """A redis-server of this test's own on a free loopback port, which it may stop and start again."""
 
     def __init__(self, log_path: Path):
         need_service(shutil.which("redis-server") is not None, "redis-server is not installed")
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
+        self.port = free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self.log_path = log_path
         self.process: subprocess.Popen | None = None

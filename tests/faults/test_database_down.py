@@ -4,7 +4,6 @@ middle of a filing leaves nothing half-written; and the next request, once the d
 """
 
 import io
-import socket
 import uuid
 from contextlib import contextmanager
 
@@ -23,6 +22,7 @@ from grievances import services
 from grievances.models import Attachment, Grievance, GrievanceEvent, IdempotencyRecord
 from notifications.models import Outbox
 from tests.faults.conftest import filing_payload, need_postgres, signed_in
+from tests.worker import free_port
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -46,9 +46,7 @@ def media(settings, tmp_path):
 def database_down():
     """Every new connection is refused, as while PostgreSQL restarts: this process's connection is
     dropped and its port pointed at one where nothing listens."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        closed_port = probe.getsockname()[1]
+    closed_port = free_port()
     real = connection.settings_dict["HOST"], connection.settings_dict["PORT"]
     connection.close()
     connection.settings_dict.update(HOST="127.0.0.1", PORT=str(closed_port))
