@@ -25,13 +25,11 @@ from grievances.privacy import grievance_data_export, grievance_identity_erase, 
 from grievances.selectors import grievance_for, grievance_for_complainant, grievances_in_inbox, may_see_identity
 from grievances.services import (
     grievance_accept,
-    grievance_appeal,
     grievance_close_no_action,
+    grievance_complainant_action,
     grievance_decide_appeal,
-    grievance_feedback,
     grievance_file,
     grievance_forward,
-    grievance_provide_info,
     grievance_record_hearing,
     grievance_reject,
     grievance_request_info,
@@ -572,42 +570,65 @@ class AppealInput(ComplainantProofInput):
 
 
 COMPLAINANT_RESPONSES = {200: TrackOutput, **refusals(409)}
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
+    required=False,
+    description=(
+        "A new random value for each action, kept with it while it waits to be sent. The same request sent "
+        "again with the same key is recorded once and answered with the grievance as it is now; the same key "
+        "with anything else changed is refused with 409 `idempotency_key_reused`."
+    ),
+)
 
 
 class _ComplainantActionApi(APIView):
-    """POST with the tracking number and the phone or access code; answers the grievance as tracked."""
+    """POST with the tracking number and the phone or access code; answers the grievance as tracked. Send an
+    ``Idempotency-Key`` header so an action resent after its answer was lost is not taken twice."""
 
     permission_classes = [AllowAny]
     throttle_classes = [TrackingThrottle]
     input_class: type[ComplainantProofInput]
-    service: Callable[..., Grievance]
+    action: str
 
     def post(self, request, tracking_number: str):
         data = self.input_class(data=request.data)
         data.is_valid(raise_exception=True)
-        grievance = self.service(number=tracking_number, **data.validated_data)
+        grievance = grievance_complainant_action(
+            action=self.action,
+            number=tracking_number,
+            idempotency_key=request.headers.get("Idempotency-Key", "").strip()[:100],
+            **data.validated_data,
+        )
         return Response(TrackOutput(grievance).data)
 
 
-@extend_schema_view(post=extend_schema(request=ReplyInput, responses=COMPLAINANT_RESPONSES))
+def _complainant_schema(request: type[ComplainantProofInput]):
+    return extend_schema_view(
+        post=extend_schema(request=request, responses=COMPLAINANT_RESPONSES, parameters=[IDEMPOTENCY_KEY])
+    )
+
+
+@_complainant_schema(ReplyInput)
 class ReplyApi(_ComplainantActionApi):
     """Answer the office's request for information."""
 
     input_class = ReplyInput
-    service = staticmethod(grievance_provide_info)
+    action = Action.PROVIDE_INFO
 
 
-@extend_schema_view(post=extend_schema(request=FeedbackInput, responses=COMPLAINANT_RESPONSES))
+@_complainant_schema(FeedbackInput)
 class FeedbackApi(_ComplainantActionApi):
     """Rate a resolved grievance from 1 to 5; this closes it."""
 
     input_class = FeedbackInput
-    service = staticmethod(grievance_feedback)
+    action = Action.FEEDBACK
 
 
-@extend_schema_view(post=extend_schema(request=AppealInput, responses=COMPLAINANT_RESPONSES))
+@_complainant_schema(AppealInput)
 class AppealApi(_ComplainantActionApi):
     """Appeal after a resolution or rejection, or once the office's deadline has passed."""
 
     input_class = AppealInput
-    service = staticmethod(grievance_appeal)
+    action = Action.APPEAL

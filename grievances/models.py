@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from charters.models import CharterService, ServiceCategory
-from grievances.workflow import OPEN_STATUSES, Status
+from grievances.workflow import OPEN_STATUSES, Action, Status
 from offices.models import Office
 
 
@@ -286,6 +286,27 @@ class IdempotencyRecord(models.Model):
     class Meta:
         verbose_name = _("idempotency key")
         verbose_name_plural = _("idempotency keys")
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class ActionKey(models.Model):
+    """The ``Idempotency-Key`` of a complainant's reply, rating or appeal: a resent action is recorded once.
+
+    ``fingerprint`` is keyed by the server's secret and covers the tracking number, the phone or access
+    code and what was sent; it is deleted with the complainant's identity.
+    """
+
+    key = models.CharField(max_length=100, unique=True)
+    action = models.CharField(max_length=20, choices=Action.choices)
+    fingerprint = models.CharField(max_length=64)
+    grievance = models.ForeignKey(Grievance, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("action key")
+        verbose_name_plural = _("action keys")
 
     def __str__(self) -> str:
         return self.key

@@ -23,6 +23,7 @@ from accounts.models import User
 from dashboards.tally import tally_hold
 from grievances import clock, tracking
 from grievances.models import (
+    ActionKey,
     Attachment,
     EventKind,
     Feedback,
@@ -281,8 +282,9 @@ def grievance_identity_erase(*, grievance_id: int, actor: User | None, reason: s
     grievance.save(update_fields=[*fields, "version"])
 
     files = _forget_attachments(grievance)
-    # A retried filing's fingerprint hashes the phone with the grievance's text: no longer needed.
+    # A retried filing's or action's fingerprint hashes the phone with the text sent: no longer needed.
     IdempotencyRecord.objects.filter(grievance=grievance).delete()
+    ActionKey.objects.filter(grievance=grievance).delete()
     if contacts:
         sent = Outbox.objects.filter(grievance=grievance, recipient__in=contacts)
         sent.filter(status__in=[Outbox.Status.PENDING, Outbox.Status.SENDING]).update(

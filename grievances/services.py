@@ -25,6 +25,7 @@ from dashboards.tally import tally_event, tally_hold, tally_overdue
 from grievances import clock, tracking, workflow
 from grievances.attachments import clean_uploads
 from grievances.models import (
+    ActionKey,
     AppealDecision,
     Attachment,
     Channel,
@@ -692,6 +693,75 @@ def grievance_appeal(*, number: str, reason: str, phone: str = "", code: str = "
     return grievance
 
 
+# What a complainant may do over the API, and the service that does it.
+COMPLAINANT_SERVICES: dict[str, Callable[..., Grievance]] = {
+    Action.PROVIDE_INFO: grievance_provide_info,
+    Action.FEEDBACK: grievance_feedback,
+    Action.APPEAL: grievance_appeal,
+}
+
+
+def grievance_complainant_action(
+    *, action: str, number: str, idempotency_key: str = "", phone: str = "", code: str = "", **values
+) -> Grievance:
+    """The complainant's reply, rating or appeal (``action``); the same ``idempotency_key`` sent again with
+    the same request is answered with the grievance as it is now and never recorded twice."""
+    service = COMPLAINANT_SERVICES[action]
+    if not idempotency_key:
+        return service(number=number, phone=phone, code=code, **values)
+    from grievances.selectors import grievance_for_complainant  # the selectors module imports this one
+
+    # The proof first: a stranger holding someone's key is told what a wrong phone is told, and learns nothing.
+    try:
+        grievance = grievance_for_complainant(number, phone=phone, code=code)
+    except Http404:
+        raise _complainant_not_found() from None
+    fingerprint = _action_fingerprint(action, grievance, phone=phone, code=code, values=values)
+    replay = _action_replay(idempotency_key, fingerprint, grievance)
+    if replay is not None:
+        return replay
+    try:
+        with transaction.atomic():
+            acted = service(number=number, phone=phone, code=code, **values)
+            ActionKey.objects.create(key=idempotency_key, action=action, fingerprint=fingerprint, grievance=acted)
+    except (errors.Conflict, IntegrityError):
+        # A copy sent at the same moment went first: this one waited for the grievance's lock and found the
+        # workflow no longer allows the action, or tried to record the key a second time. Its answer is the
+        # first copy's.
+        replay = _action_replay(idempotency_key, fingerprint, grievance)
+        if replay is not None:
+            return replay
+        raise
+    return acted
+
+
+def _action_fingerprint(action: str, grievance: Grievance, *, phone: str, code: str, values: dict) -> str:
+    # Keyed by the server's secret, as the access code's hash is: the phone cannot be guessed back from it.
+    payload = {
+        "action": action,
+        "grievance": grievance.tracking_number,
+        "phone": phone.strip(),
+        "code": normalise_access_code(code),
+        **{name: str(value) for name, value in values.items()},
+    }
+    return salted_hmac("grs.action-key", json.dumps(payload, sort_keys=True), algorithm="sha256").hexdigest()
+
+
+def _action_replay(key: str, fingerprint: str, grievance: Grievance) -> Grievance | None:
+    """The grievance as it is now when ``key`` recorded this very request; None when the key is unused."""
+    record = ActionKey.objects.filter(key=key).first()
+    if record is None:
+        return None
+    if record.fingerprint != fingerprint or record.grievance_id != grievance.pk:
+        raise IdempotencyConflict(
+            _(
+                "This Idempotency-Key was already used for a different reply, rating or appeal. "
+                "Use a new key for each one."
+            )
+        )
+    return Grievance.objects.select_related("current_office").get(pk=grievance.pk)
+
+
 @transaction.atomic
 def grievance_decide_appeal(
     *, grievance_id: int, actor: User, decision: str, text: str, expected_version: int | None = None
@@ -728,10 +798,14 @@ def _lock_for_complainant(number: str, *, phone: str, code: str) -> Grievance:
     try:
         found = grievance_for_complainant(number, phone=phone, code=code)
     except Http404:
-        raise ComplainantNotFound(
-            _("No grievance has this tracking number with this phone number or access code. Please check both.")
-        ) from None
+        raise _complainant_not_found() from None
     return tally_hold(Grievance.objects.select_for_update().get(pk=found.pk))
+
+
+def _complainant_not_found() -> ComplainantNotFound:
+    return ComplainantNotFound(
+        _("No grievance has this tracking number with this phone number or access code. Please check both.")
+    )
 
 
 # --- SLA: the overdue sweep, and the officials it tells -----------------------------------------------
