@@ -1,6 +1,6 @@
 from django.urls import path
 
-from citizens import views
+from citizens import app, views
 
 app_name = "citizens"
 
@@ -9,4 +9,7 @@ urlpatterns = [
     path("my/code/", views.my_code, name="code"),
     path("my/sign-out/", views.my_sign_out, name="sign_out"),
     path("my/<str:number>/", views.my_grievance, name="grievance"),
+    path("app/", app.app_shell, name="app"),
+    path("app/manifest.webmanifest", app.app_manifest, name="app-manifest"),
+    path("app/sw.js", app.app_service_worker, name="app-sw"),
 ]
