@@ -4,6 +4,7 @@ violation, in Bangla and in English, on a 360 px wide phone, and nothing on them
 axe-core is vendored under tests/browser/vendor/axe-core/ (only the tests use it) and injected into the page.
 """
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -11,11 +12,13 @@ import pytest
 from django.conf import settings
 from django.test import Client
 from django.utils import timezone
+from PIL import Image
 from playwright.sync_api import expect
 
 from grievances import tracking
 from grievances.models import Channel, Grievance
-from grievances.services import grievance_file
+from grievances.services import grievance_accept, grievance_file, grievance_request_info
+from notifications.models import Outbox
 from offices.models import AdminUnit, Office, Role
 from tests.factories import AdminUnitFactory, AppointmentFactory, CharterServiceFactory, OfficeFactory, UserFactory
 
@@ -170,6 +173,41 @@ def test_the_tracking_page(page, world, language):
     page.locator("main form button[type=submit]").click()
     expect(page.locator(".errors.summary")).to_be_visible()
     assert_accessible(page, "the tracking form with its error")
+
+
+def test_the_citizens_app(page, live_server, world, language):
+    """Every view of the app: filing with an office chosen and a photo, the sign-in, the list and a grievance
+    with the office's question to answer."""
+    page.goto("/app/")
+    page.locator("#office-search").fill("Ulipur")
+    page.locator("#office-find").click()
+    page.locator("#office-choices input[value=USSO-ULIPUR]").check()
+    expect(page.locator("#service option")).to_have_count(2)
+    photo = Path(settings.MEDIA_ROOT) / "card.png"
+    photo.parent.mkdir(parents=True, exist_ok=True)
+    Image.new("RGB", (900, 600), (0, 106, 78)).save(photo)
+    page.locator("#photos").set_input_files(str(photo))
+    expect(page.locator("#photo-list li")).to_have_count(1)
+    assert_accessible(page, "the app's filing form")
+
+    page.locator("[data-tab=account]").click()
+    page.locator("#signin-phone").fill(PHONE)
+    page.locator("#phone-form button[type=submit]").click()
+    expect(page.locator("#code-form")).to_be_visible()
+    assert_accessible(page, "the app's sign-in")
+    code = re.search(r"(?<![0-9])[0-9]{6}(?![0-9])", Outbox.objects.filter(grievance=None).latest("id").body)
+    page.locator("#signin-code").fill(code.group())
+    page.locator("#code-form button[type=submit]").click()
+    expect(page.locator("#mine-list > li")).to_have_count(2)
+    expect(page.locator("#mine-list .flag")).to_have_count(1)  # overdue
+    assert_accessible(page, "the app's list of the phone's grievances")
+
+    grievance_accept(grievance_id=world["late"].pk, actor=world["gro"])
+    grievance_request_info(grievance_id=world["late"].pk, actor=world["gro"], question="Which ward?")
+    page.goto(f"/app/#g/{world['late'].tracking_number}")
+    expect(page.locator("form[data-kind=reply]")).to_be_visible()
+    expect(page.locator("form[data-kind=appeal]")).to_be_visible()
+    assert_accessible(page, "a grievance in the app")
 
 
 def test_the_udc_operators_filing_page(page, live_server, world, language):
