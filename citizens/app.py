@@ -5,12 +5,9 @@ The page is a shell: every grievance, office and status it shows comes from the 
 the API does not: its words in the user's language, and the names of the statuses and events.
 """
 
-import hashlib
 import json
-from pathlib import Path
 
 from django.conf import settings
-from django.contrib.staticfiles import finders
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.templatetags.static import static
@@ -21,6 +18,7 @@ from django.views.decorators.cache import never_cache
 
 from grievances.models import EventKind
 from grievances.workflow import Status
+from grs.service_workers import service_worker_response
 
 # Everything the app needs to open without a connection. The shell itself is kept by the service worker too.
 APP_ASSETS = (
@@ -32,6 +30,8 @@ APP_ASSETS = (
     "icons/grs-512.png",
     "icons/grs-maskable-512.png",
 )
+# Everything the app reads and sends goes through the public REST API under this root.
+API_ROOT = "/api/v1/"
 # Photos are made this small on the phone before they are sent: enough to read a card or a list.
 PHOTO_MAX_SIDE = 1600
 PHOTO_QUALITY = 0.8
@@ -105,7 +105,7 @@ def app_shell(request: HttpRequest) -> HttpResponse:
     context = {
         "app_text": {
             "language": get_language() or settings.LANGUAGE_CODE,
-            "api": "/api/v1/",
+            "api": API_ROOT,
             "sw": reverse("citizens:app-sw"),
             "scope": reverse("citizens:app"),
             "photo_max_side": PHOTO_MAX_SIDE,
@@ -153,20 +153,12 @@ def app_manifest(request: HttpRequest) -> HttpResponse:
 @never_cache
 def app_service_worker(request: HttpRequest) -> HttpResponse:
     """The app's service worker, served from the app's scope so that it may control the app's page."""
-    assets = [static(path) for path in APP_ASSETS]
-    # The cache is named after the assets' content: a new deploy installs a new worker with fresh copies.
-    digest = hashlib.sha256()
-    for path, url in zip(APP_ASSETS, assets, strict=True):
-        digest.update(url.encode())
-        found = finders.find(path)
-        if found:
-            digest.update(Path(found).read_bytes())
     context = {
-        "version": digest.hexdigest()[:12],
         "shell_json": json.dumps(reverse("citizens:app")),
         "manifest_json": json.dumps(reverse("citizens:app-manifest")),
-        "static_json": json.dumps(static("")),
-        "assets_json": json.dumps(assets),
         "outbox_json": json.dumps(static("js/citizen-outbox.js")),
+        "api_json": json.dumps(API_ROOT),
     }
-    return render(request, "citizens/app/sw.js", context, content_type="application/javascript; charset=utf-8")
+    return service_worker_response(
+        request, "citizens/app/sw.js", assets=APP_ASSETS, scope=reverse("citizens:app"), context=context
+    )

@@ -2,21 +2,17 @@
 for callers. Both file through ``grievance_file`` on the complainant's behalf and hand back a receipt."""
 
 import contextlib
-import hashlib
 import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import wraps
-from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
-from django.contrib.staticfiles import finders
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -32,6 +28,7 @@ from grievances.selectors import grievances_filed_by, grievances_filed_by_listed
 from grievances.services import Filed, IdempotencyConflict, grievance_file
 from grievances.sla import appeal_timeframe_days
 from grs import errors
+from grs.service_workers import service_worker_response
 from offices.models import Appointment, Office, Role
 from offices.selectors import office_matches, office_public
 
@@ -196,26 +193,14 @@ def console_receipt(request: HttpRequest, console: Console, appointment: Appoint
 
 def service_worker(request: HttpRequest, console: Console, appointment: Appointment) -> HttpResponse:
     """The UDC console's service worker, served from its scope so that it may control the console's pages."""
-    assets = [static(path) for path in OFFLINE_ASSETS]
-    # The cache is named after the assets' content: a new deploy installs a new worker with fresh copies.
-    digest = hashlib.sha256()
-    for path, url in zip(OFFLINE_ASSETS, assets, strict=True):
-        digest.update(url.encode())
-        found = finders.find(path)
-        if found:
-            digest.update(Path(found).read_bytes())
     scope = reverse(f"grievances:{console.name}")
-    context = {
-        "version": digest.hexdigest()[:12],
-        "console_json": json.dumps(scope),
-        "static_json": json.dumps(static("")),
-        "assets_json": json.dumps(assets),
-    }
-    response = render(
-        request, "grievances/console/udc-sw.js", context, content_type="application/javascript; charset=utf-8"
+    return service_worker_response(
+        request,
+        "grievances/console/udc-sw.js",
+        assets=OFFLINE_ASSETS,
+        scope=scope,
+        context={"console_json": json.dumps(scope)},
     )
-    response["Service-Worker-Allowed"] = scope
-    return response
 
 
 udc = _for_operators(UDC, console_page)

@@ -125,12 +125,17 @@
   }
 
   async function flush() {
-    const waiting = await Outbox.flush(API);
+    const { waiting, answered } = await Outbox.flush(API);
     if (waiting && navigator.serviceWorker) {
       navigator.serviceWorker.ready.then((r) => r.sync && r.sync.register("grs-outbox")).catch(() => {});
     }
     await showOutbox();
-    return waiting;
+    return { waiting, answered };
+  }
+
+  // Something waiting was answered (here or by the service worker): the list or grievance on screen changed.
+  function refreshView() {
+    if (location.hash === "#mine" || location.hash.startsWith("#g/")) route();
   }
 
   // --- the outbox, as the citizen sees it ---------------------------------------------------------------
@@ -713,19 +718,19 @@
   window.addEventListener("online", async () => {
     showConnection();
     await flush();
-    if (location.hash === "#mine" || location.hash.startsWith("#g/")) route();
+    refreshView();
   });
   window.addEventListener("offline", showConnection);
   if (navigator.serviceWorker) {
     navigator.serviceWorker.register(T.sw, { scope: T.scope }).catch(() => {});
     navigator.serviceWorker.addEventListener("message", (event) => {
-      if (event.data === "outbox") showOutbox();
+      if (event.data === "outbox") showOutbox().then(refreshView);
     });
   }
   // While anything waits, try again now and then: "online" is not fired when a link merely comes back to life.
   setInterval(async () => {
     if (!navigator.onLine) return;
-    if ((await Outbox.all()).some((i) => i.state === "waiting")) await flush();
+    if ((await Outbox.all()).some((i) => i.state === "waiting") && (await flush()).answered) refreshView();
   }, 30000);
 
   (async () => {
@@ -736,6 +741,6 @@
     showContact();
     await showOutbox();
     route();
-    if (navigator.onLine) flush().catch(() => {});
+    if (navigator.onLine && (await flush().catch(() => ({}))).answered) refreshView();
   })();
 })();

@@ -125,19 +125,17 @@
   }
 
   // Sends every waiting item, oldest first, and stops at the first that cannot go now. Answers how many
-  // are still waiting.
+  // are still waiting, and how many were answered (sent or refused) this time.
   function flush(api) {
     return locked(async () => {
       let waiting = 0;
-      let stopped = false;
+      let answered = 0;
       for (const item of await all()) {
         if (item.state !== "waiting") continue;
-        if (stopped || (await sendOne(item, api)) === "later") {
-          stopped = true;
-          waiting += 1;
-        }
+        if (waiting || (await sendOne(item, api)) === "later") waiting += 1;
+        else answered += 1;
       }
-      return waiting;
+      return { waiting, answered };
     });
   }
 

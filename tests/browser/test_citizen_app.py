@@ -81,8 +81,9 @@ def phone(chromium, live_server, tmp_path):
 
     def connected(online: bool):
         """Drop or restore the link for the page and its service worker alike; restored, it is slow again."""
-        context.set_offline(not online)
+        # The page's own link first: the browser's "online" event (from set_offline) must find it working.
         cdp.send("Network.emulateNetworkConditions", {**SLOW_3G, "offline": not online})
+        context.set_offline(not online)
 
     connected(True)
     page.connected = connected

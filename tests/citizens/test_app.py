@@ -58,7 +58,7 @@ def test_the_service_worker_is_served_from_the_apps_scope_and_keeps_every_asset(
     assert answer.status_code == 200 and answer["Content-Type"].startswith("application/javascript")
     assert "no-cache" in answer["Cache-Control"] or "max-age=0" in answer["Cache-Control"]
     worker = answer.content.decode()
-    assert 'importScripts("/static/js/citizen-outbox.js")' in worker
+    assert re.search(r'importScripts\("/static/js/sw-cache.js", "/static/js/citizen-outbox.js"\)', worker)
     for asset in APP_ASSETS:
         assert f'"{settings.STATIC_URL}{asset}"' in worker
         assert finders.find(asset), asset
