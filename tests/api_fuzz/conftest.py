@@ -56,9 +56,17 @@ class InTestTransactionApp:
         return [body]
 
 
-def fuzz_config(*, max_examples: int, filing_offices: list[str] = OFFICES, **more) -> schemathesis.Config:
-    """Bounded, seeded generation of valid and invalid input; real numbers, codes and proofs half the time."""
+def fuzz_config(
+    *, max_examples: int, filing_offices: list[str] = OFFICES, known: dict[str, list] | None = None, **more
+) -> schemathesis.Config:
+    """Bounded, seeded generation of valid and invalid input; real numbers, codes and proofs half the time.
+
+    ``known`` adds parameters ("body.version": [1, 2]) that take one of the given values half the time.
+    """
     half = {"probability": 0.5}
+    known = known or {}
+    extra_dictionaries = {name.replace(".", "_"): {"values": values} for name, values in known.items()}
+    extra_parameters = {name: {"dictionary": name.replace(".", "_"), **half} for name in known}
     return schemathesis.Config.from_dict(
         {
             **more,
@@ -72,6 +80,7 @@ def fuzz_config(*, max_examples: int, filing_offices: list[str] = OFFICES, **mor
                 "access_code": {"values": [ACCESS_CODE]},
                 "email": {"values": ["amena@example.com"]},
                 "name": {"values": ["Amena Begum"]},
+                **extra_dictionaries,
             },
             "parameters": {
                 "path.tracking_number": {"dictionary": "tracking", **half},
@@ -87,6 +96,7 @@ def fuzz_config(*, max_examples: int, filing_offices: list[str] = OFFICES, **mor
                 "body.complainant_name": {"dictionary": "name", **half},
                 "query.code": {"dictionary": "access_code", **half},
                 "body.code": {"dictionary": "access_code", **half},
+                **extra_parameters,
             },
         }
     )

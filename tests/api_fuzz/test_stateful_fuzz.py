@@ -49,6 +49,9 @@ def test_file_then_follow_the_grievance(world):
     config = fuzz_config(
         max_examples=25,
         filing_offices=["DSS"],
+        # The versions a grievance has early in its life, half the time: an action that names a version at
+        # random is refused (409) before it does anything, and the sequences would seldom get past the filing.
+        known={"body.version": [1, 2, 3]},
         # Only the links above: inferred ones would start scenarios elsewhere.
         phases={"stateful": {"inference": {"algorithms": ["location-headers"]}, "generation": {"mode": "positive"}}},
     )
