@@ -381,7 +381,11 @@
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const fields = fileFields();
-    if (!office) return say($("office-error"), W.choose_office) || $("office-search").focus();
+    if (!office) {
+      say($("office-error"), W.choose_office);
+      $("office-search").focus();
+      return;
+    }
     for (const name of ["subject", "description"]) {
       if (!fields[name]) {
         say($("file-error"), `${form.querySelector(`label[for=${name}]`).textContent}: ${W.required}`);
@@ -732,6 +736,10 @@
     if (!navigator.onLine) return;
     if ((await Outbox.all()).some((i) => i.state === "waiting") && (await flush()).answered) refreshView();
   }, 30000);
+  // The list on screen follows the offices' work while the app is open.
+  setInterval(() => {
+    if (navigator.onLine && location.hash === "#mine" && !document.hidden) showMine();
+  }, 120000);
 
   (async () => {
     showConnection();
