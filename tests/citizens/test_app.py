@@ -76,3 +76,10 @@ def test_the_app_weighs_under_100_kb_on_the_wire(client):
         sizes[url] = len(body) if url.endswith(".png") else len(gzip.compress(body))
     assert "/static/js/citizen-app.js" in sizes and "/static/css/grs.css" in sizes
     assert sum(sizes.values()) < 100 * 1024, sizes
+
+
+def test_the_home_page_offers_the_app_to_install(client):
+    """A phone's browser that opens the site offers to install the app, and the page links to it."""
+    home = client.get("/").content.decode()
+    assert '<link rel="manifest" href="/app/manifest.webmanifest">' in home
+    assert 'href="/app/"' in home
