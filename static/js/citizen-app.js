@@ -152,7 +152,10 @@
       return box;
     }
     box.append(element("strong", { text: W.sent_file }));
-    box.append(element("p", { text: W.tracking_number }), element("p", { class: "number", text: number(answer.tracking_number) }));
+    box.append(
+      element("p", { text: W.tracking_number }),
+      element("p", { class: "number", text: number(answer.tracking_number) }),
+    );
     if (answer.access_code) {
       box.append(
         element(
@@ -175,9 +178,18 @@
     for (const item of items) {
       if (item.state === "sent" && item.kind === "file" && item.answer && item.answer.tracking_number) {
         const n = item.answer.tracking_number;
-        remember(n, item.fields.complainant_phone ? { phone: item.fields.complainant_phone } : { code: item.answer.access_code || "" }, item.label);
+        remember(
+          n,
+          item.fields.complainant_phone
+            ? { phone: item.fields.complainant_phone }
+            : { code: item.answer.access_code || "" },
+          item.label,
+        );
       }
-      const row = element("li", { class: `draft ${item.state === "refused" ? "failed" : item.state === "sent" ? "sent" : "pending"}`, "data-key": item.key });
+      const row = element("li", {
+        class: `draft ${item.state === "refused" ? "failed" : item.state === "sent" ? "sent" : "pending"}`,
+        "data-key": item.key,
+      });
       if (item.state === "sent") {
         row.append(receipt(item));
       } else {
@@ -188,7 +200,10 @@
       const tools = element("p", { class: "tools" });
       if (item.state === "refused") {
         tools.append(element("button", { type: "button", class: "link", "data-edit": item.key, text: W.edit }));
-        tools.append(" ", element("button", { type: "button", class: "link", "data-discard": item.key, text: W.discard }));
+        tools.append(
+          " ",
+          element("button", { type: "button", class: "link", "data-discard": item.key, text: W.discard }),
+        );
       } else if (item.state === "sent") {
         tools.append(element("button", { type: "button", class: "link", "data-discard": item.key, text: W.done }));
       }
@@ -230,9 +245,15 @@
   let photos = []; // {name, blob, thumb}
 
   function fileFields() {
-    const fields = { type: form.elements.type.value, channel: "mobile", office: office ? office.code : "", service: $("service").value };
+    const fields = {
+      type: form.elements.type.value,
+      channel: "mobile",
+      office: office ? office.code : "",
+      service: $("service").value,
+    };
     for (const name of FIELDS) fields[name] = form.elements[name].value.trim();
-    if (fields.type === "anonymous") for (const name of ["complainant_name", "complainant_phone", "complainant_address"]) fields[name] = "";
+    if (fields.type === "anonymous")
+      for (const name of ["complainant_name", "complainant_phone", "complainant_address"]) fields[name] = "";
     return fields;
   }
 
@@ -505,12 +526,19 @@
   function row(g) {
     const before = seen()[g.tracking_number];
     const changed = before && before.status !== g.status;
-    const link = element("a", { href: `#g/${g.tracking_number}` }, element("strong", { text: g.subject || number(g.tracking_number) }));
+    const link = element(
+      "a",
+      { href: `#g/${g.tracking_number}` },
+      element("strong", { text: g.subject || number(g.tracking_number) }),
+    );
     const item = element("li", { class: `card result${g.overdue ? " overdue" : ""}` }, link);
     if (changed) item.append(" ", element("span", { class: "badge", text: W.updated }));
     item.append(
       element("p", { class: "meta", text: `${number(g.tracking_number)} · ${T.statuses[g.status] || g.status}` }),
-      element("p", { class: "meta", text: `${officeName({ name_en: g.office_name_en, name_bn: g.office_name_bn })} · ${W.due}: ${day(g.due_date)}` }),
+      element("p", {
+        class: "meta",
+        text: `${officeName({ name_en: g.office_name_en, name_bn: g.office_name_bn })} · ${W.due}: ${day(g.due_date)}`,
+      }),
     );
     if (g.overdue) item.append(element("strong", { class: "flag", text: W.overdue }));
     return item;
@@ -528,7 +556,8 @@
     let got = null;
     try {
       if (signed) got = await api(`citizen/grievances/${encodeURIComponent(n)}/`, { token: signed.token });
-      if ((!got || !got.ok) && mine) got = await api(`track/${encodeURIComponent(n)}/`, { method: "POST", body: mine.proof });
+      if ((!got || !got.ok) && mine)
+        got = await api(`track/${encodeURIComponent(n)}/`, { method: "POST", body: mine.proof });
     } catch (error) {
       got = null;
     }
@@ -623,7 +652,16 @@
     const button = actionForm.querySelector("button[type=submit]");
     button.disabled = true;
     say(error, "");
-    const item = { key: Outbox.newKey(), kind, number: n, proof, fields, state: "waiting", created: Date.now(), language: T.language };
+    const item = {
+      key: Outbox.newKey(),
+      kind,
+      number: n,
+      proof,
+      fields,
+      state: "waiting",
+      created: Date.now(),
+      language: T.language,
+    };
     await Outbox.put(item);
     if (navigator.onLine) await flush();
     else await showOutbox();
@@ -636,7 +674,9 @@
     }
     if (after && after.state === "waiting") {
       flush().catch(() => {}); // asks the browser to send it from the background too
-      actionForm.replaceWith(element("p", { class: "notice", role: "status", text: `${itemTitle(after)}: ${W.queued}` }));
+      actionForm.replaceWith(
+        element("p", { class: "notice", role: "status", text: `${itemTitle(after)}: ${W.queued}` }),
+      );
       return;
     }
     await showGrievance(n);
@@ -697,7 +737,8 @@
     const signed = session();
     if (signed) api("citizen/session/", { method: "DELETE", token: signed.token }).catch(() => {});
     // What the sign-in showed goes with it; what this phone filed anonymously and still has to send stays.
-    for (const name of Object.keys(localStorage)) if (name === "grs-mine" || name.startsWith("grs-g-")) localStorage.removeItem(name);
+    for (const name of Object.keys(localStorage))
+      if (name === "grs-mine" || name.startsWith("grs-g-")) localStorage.removeItem(name);
     local.drop("session");
     local.drop("seen");
     showAccount();

@@ -18,15 +18,17 @@
   let opened = null;
 
   function database() {
-    opened = opened || new Promise((resolve, reject) => {
-      const request = indexedDB.open(NAME, 1);
-      request.onupgradeneeded = () => {
-        request.result.createObjectStore(OUTBOX, { keyPath: "key" });
-        request.result.createObjectStore(KEPT, { keyPath: "name" });
-      };
-      request.onsuccess = () => resolve(request.result);
-      request.onerror = () => reject(request.error);
-    });
+    opened =
+      opened ||
+      new Promise((resolve, reject) => {
+        const request = indexedDB.open(NAME, 1);
+        request.onupgradeneeded = () => {
+          request.result.createObjectStore(OUTBOX, { keyPath: "key" });
+          request.result.createObjectStore(KEPT, { keyPath: "name" });
+        };
+        request.onsuccess = () => resolve(request.result);
+        request.onerror = () => reject(request.error);
+      });
     return opened;
   }
 
