@@ -5,6 +5,7 @@ import hashlib
 import json
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -29,7 +30,8 @@ def service_worker_response(
     values = {
         "version": digest.hexdigest()[:12],
         "assets_json": json.dumps(urls),
-        "static_json": json.dumps(static("")),
+        # The prefix, not static(""): once collectstatic has run, the manifest has no entry for "".
+        "static_json": json.dumps(settings.STATIC_URL),
         "cache_script_json": json.dumps(static(CACHE_SCRIPT)),
         **context,
     }

@@ -39,6 +39,22 @@ def test_collectstatic_writes_hashed_names_that_pages_then_link(tmp_path):
     assert shown.returncode == 0, shown.stderr
     assert shown.stdout.strip().splitlines()[-1] == "/static/" + manifest["css/grs.css"]
 
+    # The citizens' app's service worker keeps the hashed names, so the app opens offline in production too.
+    fetched = run(
+        env,
+        "shell",
+        "-c",
+        "from django.test import Client; "
+        "answer = Client().get('/app/sw.js', secure=True, HTTP_HOST='grs.example.gov.bd'); "
+        "print('STATUS', answer.status_code); print(answer.content.decode())",
+    )
+    assert fetched.returncode == 0, fetched.stderr
+    worker = fetched.stdout
+    assert "STATUS 200" in worker, worker[:2000]
+    assert f'"/static/{manifest["js/citizen-app.js"]}"' in worker
+    assert f'importScripts("/static/{manifest["js/sw-cache.js"]}"' in worker
+    assert 'const STATIC = "/static/";' in worker
+
 
 def test_before_collectstatic_pages_link_the_plain_names(settings):
     assert static("css/grs.css") == "/static/css/grs.css"
