@@ -246,6 +246,16 @@ class Wire:
         with self.lock:
             return self.received, self.sent
 
+    @contextlib.contextmanager
+    def traffic(self, figures: "Figures", step: str):
+        """Adds ``step``.received and ``step``.sent: the bytes the block's work moved, once the link is quiet."""
+        received, sent = self.counts()
+        yield
+        self.settle()
+        now_received, now_sent = self.counts()
+        figures.add(f"{step}.received", now_received - received)
+        figures.add(f"{step}.sent", now_sent - sent)
+
     def settle(self, quiet: float = 1.5, limit: float = 120) -> None:
         """Wait until nothing crossed for ``quiet`` seconds (more than a round trip of the emulated link)."""
         deadline = time.monotonic() + limit
@@ -420,34 +430,26 @@ def app_open(browser, base: str, link: dict, wire: Wire, args, figures: Figures,
     """Steps 1-3: first open with an empty profile, reopen, reopen offline."""
     phone = Phone(browser, base, link, args.cpu_slowdown, timeout_ms)
     try:
-        received, sent = wire.counts()
-        ready = phone.open("/app/")
-        phone.page.get_by_role("heading", name="File a grievance").wait_for()
-        controlled = phone.controlled(timeout_ms)
-        if controlled is None:
-            sys.exit("the service worker never took control of /app/: see the gunicorn log")
-        wire.settle()
-        now_received, now_sent = wire.counts()
+        with wire.traffic(figures, "first"):
+            ready = phone.open("/app/")
+            phone.page.get_by_role("heading", name="File a grievance").wait_for()
+            controlled = phone.controlled(timeout_ms)
+            if controlled is None:
+                sys.exit("the service worker never took control of /app/: see the gunicorn log")
         figures.add("first.ready", ready)
         figures.add("first.controlled", controlled)
-        figures.add("first.received", now_received - received)
-        figures.add("first.sent", now_sent - sent)
         if not phone.acknowledged:
             print("  warning: the service worker's link could not be slowed (no CDP answer from it)")
 
         for step, offline in (("again", False), ("offline", True)):
             if offline:
                 phone.offline()
-            received, sent = wire.counts()
-            ready = phone.open("/app/")
-            phone.page.get_by_role("heading", name="File a grievance").wait_for()
-            if phone.controlled(1000) is None:
-                sys.exit(f"/app/ ({step}) was not served by the service worker")
-            wire.settle()
-            now_received, now_sent = wire.counts()
+            with wire.traffic(figures, step):
+                ready = phone.open("/app/")
+                phone.page.get_by_role("heading", name="File a grievance").wait_for()
+                if phone.controlled(1000) is None:
+                    sys.exit(f"/app/ ({step}) was not served by the service worker")
             figures.add(f"{step}.ready", ready)
-            figures.add(f"{step}.received", now_received - received)
-            figures.add(f"{step}.sent", now_sent - sent)
     finally:
         phone.close()
 
@@ -475,15 +477,11 @@ def app_file(
         page.get_by_label("Your name").fill(NAME)
         page.get_by_label("Mobile phone", exact=True).fill(PHONE)
         wire.settle()
-        received, sent = wire.counts()
-        started = time.perf_counter()
-        page.get_by_role("button", name="Send the grievance").click()
-        page.locator(".draft.sent").wait_for()
-        figures.add("app.time", time.perf_counter() - started)
-        wire.settle()
-        now_received, now_sent = wire.counts()
-        figures.add("app.sent", now_sent - sent)
-        figures.add("app.received", now_received - received)
+        with wire.traffic(figures, "app"):
+            started = time.perf_counter()
+            page.get_by_role("button", name="Send the grievance").click()
+            page.locator(".draft.sent").wait_for()
+            figures.add("app.time", time.perf_counter() - started)
         post = phone.posted("/api/v1/grievances/")
         length = post and post.header_value("content-length")
         figures.add("app.body", int(length) if length else None)
@@ -503,14 +501,10 @@ def classic_file(
     phone = Phone(browser, base, link, args.cpu_slowdown, 600_000)
     page = phone.page
     try:
-        received, sent = wire.counts()
-        ready = phone.open(f"/grievances/new/?office={code}")
-        page.get_by_role("heading", name="File a grievance").wait_for()
-        wire.settle()
-        now_received, now_sent = wire.counts()
+        with wire.traffic(figures, "classic"):
+            ready = phone.open(f"/grievances/new/?office={code}")
+            page.get_by_role("heading", name="File a grievance").wait_for()
         figures.add("classic.ready", ready)
-        figures.add("classic.received", now_received - received)
-        figures.add("classic.sent", now_sent - sent)
 
         page.get_by_label("Subject").fill(SUBJECT)
         page.get_by_label("What happened").fill(DESCRIPTION)
@@ -518,15 +512,11 @@ def classic_file(
         page.get_by_label("Your name").fill(NAME)
         page.get_by_label("Mobile phone", exact=True).fill(PHONE)
         wire.settle()
-        received, sent = wire.counts()
-        started = time.perf_counter()
-        page.get_by_role("button", name="Submit the grievance").click()
-        page.get_by_role("heading", name="Your grievance is filed").wait_for()
-        figures.add("classic_file.time", time.perf_counter() - started)
-        wire.settle()
-        now_received, now_sent = wire.counts()
-        figures.add("classic_file.sent", now_sent - sent)
-        figures.add("classic_file.received", now_received - received)
+        with wire.traffic(figures, "classic_file"):
+            started = time.perf_counter()
+            page.get_by_role("button", name="Submit the grievance").click()
+            page.get_by_role("heading", name="Your grievance is filed").wait_for()
+            figures.add("classic_file.time", time.perf_counter() - started)
         post = phone.posted(f"/grievances/new/?office={code}")
         length = post and post.header_value("content-length")
         figures.add("classic_file.body", int(length) if length else None)
