@@ -223,6 +223,7 @@
     if (item && item.state === "sent" && item.kind !== "file" && location.hash === `#g/${item.number}`) route();
   });
 
+  let pendingEdit = null; // a refused answer, rating or appeal on its way back into its form
   // A refused item goes back where it was written, with the server's reason.
   async function edit(item) {
     if (item.kind === "file") {
@@ -236,7 +237,6 @@
       route();
     }
   }
-  let pendingEdit = null;
 
   // --- filing -------------------------------------------------------------------------------------------
   const form = $("file-form");
@@ -693,7 +693,6 @@
     phoneForm.hidden = Boolean(signed) || Boolean(codePhone);
     codeForm.hidden = Boolean(signed) || !codePhone;
     $("sign-out").hidden = !signed;
-    document.querySelector('[data-tab="account"]').hidden = false;
   }
 
   phoneForm.addEventListener("submit", async (event) => {
@@ -747,16 +746,16 @@
   // --- views ------------------------------------------------------------------------------------------------
   function route() {
     const hash = location.hash || "#file";
-    const view = hash.startsWith("#g/") ? "grievance" : hash.slice(1);
-    const known = ["file", "mine", "grievance", "account"].includes(view) ? view : "file";
-    for (const section of document.querySelectorAll("[data-view]")) section.hidden = section.dataset.view !== known;
+    const asked = hash.startsWith("#g/") ? "grievance" : hash.slice(1);
+    const view = ["file", "mine", "grievance", "account"].includes(asked) ? asked : "file";
+    for (const section of document.querySelectorAll("[data-view]")) section.hidden = section.dataset.view !== view;
     for (const tab of document.querySelectorAll("[data-tab]")) {
-      if (tab.dataset.tab === (known === "grievance" ? "mine" : known)) tab.setAttribute("aria-current", "page");
+      if (tab.dataset.tab === (view === "grievance" ? "mine" : view)) tab.setAttribute("aria-current", "page");
       else tab.removeAttribute("aria-current");
     }
-    if (known === "mine") showMine();
-    if (known === "grievance") showGrievance(decodeURIComponent(hash.slice(3)));
-    if (known === "account") showAccount();
+    if (view === "mine") showMine();
+    if (view === "grievance") showGrievance(decodeURIComponent(hash.slice(3)));
+    if (view === "account") showAccount();
   }
 
   window.addEventListener("hashchange", route);
